@@ -1,0 +1,148 @@
+"""Small, shared file helpers: atomic writes and line-numbered JSONL reading.
+
+Every file the toolkit writes goes through :func:`atomic_write` so that a failure
+(or a kill) never leaves a half-written file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from stance.errors import StanceError
+
+__all__ = ["atomic_write", "write_jsonl", "read_jsonl", "write_json", "read_json", "check_output_path"]
+
+logger = logging.getLogger(__name__)
+logger.addHandler(logging.NullHandler())
+
+
+def check_output_path(path: str | os.PathLike[str]) -> Path:
+    """Fail early, with a fix, when an output file cannot be created.
+
+    Args:
+        path: The file the caller is about to write.
+
+    Returns:
+        The path as a :class:`Path`.
+
+    Example:
+        >>> check_output_path("out.jsonl")
+        PosixPath('out.jsonl')
+    """
+    path = Path(path)
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise StanceError(
+            f"cannot write {path}: folder {parent} does not exist",
+            hint=f"create it first (mkdir -p {parent}) or choose another output path",
+        )
+    if path.is_dir():
+        raise StanceError(f"cannot write {path}: it is a folder", hint="give a file path")
+    return path
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike[str], mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path`` and move it into place only on success.
+
+    Args:
+        path: The final file.
+        mode: ``"w"`` (text) or ``"wb"`` (bytes).
+        encoding: Text encoding; ignored for binary mode.
+
+    Example:
+        >>> with atomic_write("out.txt") as fh:
+        ...     _ = fh.write("done")
+    """
+    path = check_output_path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode, encoding=None if "b" in mode else encoding) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_jsonl(path: str | os.PathLike[str], records: Iterable[dict[str, Any]]) -> int:
+    """Write records as JSON Lines, atomically. Returns the number of records written.
+
+    Example:
+        >>> write_jsonl("s.jsonl", [{"id": "a"}])
+        1
+    """
+    n = 0
+    with atomic_write(path) as fh:
+        for record in records:
+            fh.write(json.dumps(record, ensure_ascii=False))
+            fh.write("\n")
+            n += 1
+    return n
+
+
+def write_json(path: str | os.PathLike[str], obj: Any, *, indent: int | None = 2) -> None:
+    """Write one JSON document atomically."""
+    with atomic_write(path) as fh:
+        json.dump(obj, fh, ensure_ascii=False, indent=indent)
+        fh.write("\n")
+
+
+def read_json(path: str | os.PathLike[str], *, what: str = "JSON file") -> Any:
+    """Read one JSON document, naming the file and position when it is broken."""
+    path = Path(path)
+    if not path.is_file():
+        raise StanceError(f"{what} {path} does not exist", hint="check the path")
+    try:
+        with path.open("r", encoding="utf-8") as fh:
+            return json.load(fh)
+    except UnicodeDecodeError as exc:
+        raise StanceError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})", hint=f"expected a {what}") from None
+    except json.JSONDecodeError as exc:
+        raise StanceError(
+            f"{path} line {exc.lineno} column {exc.colno}: not valid JSON ({exc.msg})", hint=f"expected a {what}"
+        ) from None
+
+
+def read_jsonl(path: str | os.PathLike[str], *, what: str = "JSONL file") -> Iterator[tuple[int, dict[str, Any]]]:
+    """Stream ``(line_number, record)`` pairs from a JSON Lines file; blank lines are skipped.
+
+    Raises:
+        StanceError: naming the file and line when a line is not a JSON object.
+
+    Example:
+        >>> for lineno, rec in read_jsonl("statements.jsonl"):
+        ...     print(lineno, rec["id"])
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise StanceError(f"{what} {path} does not exist", hint="check the path")
+    with path.open("rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            try:
+                record = json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                raise StanceError(f"{path} line {lineno}: not UTF-8 ({exc.reason})", hint="re-encode the file as UTF-8") from None
+            except json.JSONDecodeError as exc:
+                raise StanceError(
+                    f"{path} line {lineno}: not valid JSON ({exc.msg} at column {exc.colno})",
+                    hint="fix or remove that line",
+                ) from None
+            if not isinstance(record, dict):
+                raise StanceError(
+                    f"{path} line {lineno}: expected a JSON object, found {type(record).__name__}",
+                    hint="each line must be one object such as {\"text\": ...}",
+                )
+            yield lineno, record
