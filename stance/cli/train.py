@@ -1,5 +1,77 @@
-"""CLI commands for the train stage (registered on import by stance.cli)."""
+"""CLI commands for the model stage: ``stance train`` and ``stance evaluate`` (registered on import)."""
 
 from __future__ import annotations
 
-from stance.cli._app import app, cli_command  # noqa: F401
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from stance.cli._app import app, cli_command
+
+TASK_HELP = ("Task setting: joint = None/Favor/Against on every pair; stance = Favor/Against on "
+             "position-taking pairs only; role = None/Claim/Premise.")
+
+
+@app.command("train")
+@cli_command
+def train_command(
+    data_dir: Path = typer.Argument(..., help="Dataset folder written by `stance dataset`."),
+    output: Path = typer.Option(..., "--output", "-o", help="Model folder to write."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="tfidf or transformer (default: the config's, else tfidf)."),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="Training config YAML (see configs/)."),
+    task: Optional[str] = typer.Option(None, "--task", "-t", help=TASK_HELP),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Random seed (overrides the config)."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars."),
+) -> None:
+    """Train a stance or argument-role classifier on a dataset's train split."""
+    from stance.config import TrainConfig, load_config
+    from stance.errors import StanceError
+    from stance.train import train
+
+    cfg = load_config(config) if config is not None else TrainConfig(model=model or "tfidf")
+    changes: dict = {}
+    if model is not None and model != cfg.model:
+        if config is not None:
+            raise StanceError(f"--model {model} contradicts {config}, which configures a {cfg.model!r} model",
+                              hint="drop --model or pick a config for that model type")
+        changes["model"] = model
+    if task is not None:
+        changes["task"] = task
+    if seed is not None:
+        changes["seed"] = seed
+    if changes:
+        cfg = cfg.replace(**changes)
+    typer.echo(f"training {cfg.model} model, task setting '{cfg.task}' ({_describe(cfg.task)})", err=True)
+    result = train(data_dir, output, config=cfg, progress=progress)
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(result.class_counts.items()))
+    typer.echo(
+        f"task '{result.task}': trained {result.kind} on {result.n_train} pairs ({counts}), "
+        f"{result.n_validation} validation pairs, in {result.seconds:.1f} s → {result.model_dir}"
+    )
+
+
+def _describe(task: str) -> str:
+    return {"joint": "None/Favor/Against on every pair", "stance": "Favor/Against on position-taking pairs",
+            "role": "None/Claim/Premise on every pair"}.get(task, task)
+
+
+@app.command("evaluate")
+@cli_command
+def evaluate_command(
+    model_dir: Path = typer.Argument(..., help="Model folder written by `stance train`."),
+    data_dir: Path = typer.Argument(..., help="Dataset folder written by `stance dataset`."),
+    output: Path = typer.Option(..., "--output", "-o", help="Report folder (metrics.json, PNGs, report.md)."),
+    split: str = typer.Option("test", "--split", "-s", help="Dataset split to evaluate on."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars."),
+) -> None:
+    """Evaluate a trained model on a dataset split and write metrics, plots and a report."""
+    from stance.evaluate import evaluate
+
+    result = evaluate(model_dir, data_dir, output, split=split, progress=progress)
+    m = result.metrics
+    line = (f"task '{m['task']}' on split '{m['split']}' ({m['n']} pairs): macro-F1 {m['macro_f1']:.3f}, "
+            f"accuracy {m['accuracy']:.3f}")
+    if m.get("semeval_score") is not None:
+        line += f", SemEval score {m['semeval_score']:.3f}"
+    typer.echo(f"{line} → {result.report_dir / 'report.md'}")

@@ -1,0 +1,300 @@
+"""The TF-IDF baseline: word and character n-grams, target-conditioned, a calibrated linear model.
+
+Target awareness follows "frustratingly easy domain adaptation": every statement's text
+features appear twice, once in a block shared by all targets and once in the block of its
+own target, so the linear model learns general stance cues plus per-target corrections
+(and a target bias). A target unseen in training uses the shared block only.
+
+Speed: the text is vectorised once per distinct statement; the target blocks are the same
+sparse rows with shifted column indices, so scoring one statement against many targets
+(:meth:`TfidfStanceClassifier.predict_proba_grid`) costs one vectorisation.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import check_is_fitted
+
+from stance.errors import StanceError
+from stance.models.base import as_frame_columns, check_labels
+
+__all__ = ["TargetTextFeatures", "TfidfStanceClassifier", "MODEL_FILE", "TRUSTED_TYPES"]
+
+logger = logging.getLogger(__name__)
+logger.addHandler(logging.NullHandler())
+
+MODEL_FILE = "model.skops"
+
+#: Types a saved TF-IDF model may contain beyond what skops trusts by default. Loading refuses
+#: anything else, so a tampered file cannot run arbitrary code.
+TRUSTED_TYPES = (
+    "stance.models.tfidf.TargetTextFeatures",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "sklearn.isotonic.IsotonicRegression",
+    "sklearn.feature_extraction.text.TfidfVectorizer",
+    "sklearn.feature_extraction.text.TfidfTransformer",
+    "sklearn.linear_model._logistic.LogisticRegression",
+    "sklearn.calibration.CalibratedClassifierCV",
+    "sklearn.pipeline.Pipeline",
+    "sklearn.model_selection._split.StratifiedKFold",
+    "builtins.frozenset",
+    "numpy.float64",
+    "numpy.int64",
+    "numpy.dtype",
+    "numpy.ndarray",
+    "scipy.sparse._csr.csr_matrix",
+    "scipy.interpolate._interpolate.interp1d",
+)
+
+
+class TargetTextFeatures(TransformerMixin, BaseEstimator):
+    """Sparse features of (statement, target) rows: shared text block + per-target block + target bias.
+
+    Args:
+        word_ngrams: Word n-gram range.
+        char_ngrams: ``char_wb`` n-gram range, or ``None`` for no character features.
+        min_df: Minimum document frequency.
+        max_features: Vocabulary cap per analyzer.
+        sublinear_tf: ``1 + log(tf)`` term weighting.
+        target_features: Add the per-target block and target bias.
+
+    Example:
+        >>> feats = TargetTextFeatures().fit([{"text": "Return the islands.", "target": "Kurils"}] * 3)
+    """
+
+    def __init__(self, word_ngrams: tuple[int, int] = (1, 2), char_ngrams: tuple[int, int] | None = (3, 5),
+                 min_df: int = 2, max_features: int | None = 200_000, sublinear_tf: bool = True,
+                 target_features: bool = True) -> None:
+        self.word_ngrams = word_ngrams
+        self.char_ngrams = char_ngrams
+        self.min_df = min_df
+        self.max_features = max_features
+        self.sublinear_tf = sublinear_tf
+        self.target_features = target_features
+
+    def _vectorizers(self, n_docs: int) -> list[TfidfVectorizer]:
+        # A tiny training set cannot satisfy min_df; fall back to 1 instead of failing.
+        min_df = self.min_df if n_docs >= 5 * self.min_df else 1
+        out = [TfidfVectorizer(ngram_range=tuple(self.word_ngrams), min_df=min_df, max_features=self.max_features,
+                               sublinear_tf=self.sublinear_tf, lowercase=True, dtype=np.float32)]
+        if self.char_ngrams is not None:
+            out.append(TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(self.char_ngrams), min_df=min_df,
+                                       max_features=self.max_features, sublinear_tf=self.sublinear_tf,
+                                       lowercase=True, dtype=np.float32))
+        return out
+
+    def fit(self, X: Any, y: Any = None) -> TargetTextFeatures:
+        """Learn the vocabularies (on distinct statements) and the training targets."""
+        texts, targets = as_frame_columns(X)
+        unique = list(dict.fromkeys(texts))
+        self.vectorizers_ = [v.fit(unique) for v in self._vectorizers(len(unique))]
+        self.n_text_features_ = int(sum(len(v.vocabulary_) for v in self.vectorizers_))
+        self.targets_ = sorted(set(targets))
+        return self
+
+    def vectorize_texts(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """Text block of distinct texts, each vectorised once; rows follow ``texts``.
+
+        Example:
+            >>> feats.vectorize_texts(["Return the islands."]).shape[0]
+            1
+        """
+        check_is_fitted(self, "vectorizers_")
+        index: dict[str, int] = {}
+        rows = np.fromiter((index.setdefault(t, len(index)) for t in texts), dtype=np.int64, count=len(texts))
+        unique = list(index)
+        blocks = [v.transform(unique) for v in self.vectorizers_]
+        mat = sp.hstack(blocks, format="csr", dtype=np.float32) if len(blocks) > 1 else blocks[0].tocsr()
+        return mat if len(unique) == len(texts) else mat[rows]
+
+    def combine(self, text_block: sp.csr_matrix, targets: Sequence[str]) -> sp.csr_matrix:
+        """Full feature rows from a text block and one target per row (unseen targets: shared block only)."""
+        if not self.target_features:
+            return text_block
+        n, d = text_block.shape
+        k = len(self.targets_)
+        lookup = {t: i for i, t in enumerate(self.targets_)}
+        tid = np.fromiter((lookup.get(t, -1) for t in targets), dtype=np.int64, count=n)
+        known = tid >= 0
+        text_block = text_block.tocsr()
+        nnz = np.diff(text_block.indptr)
+        keep = np.repeat(known, nnz)
+        offsets = np.repeat(np.where(known, tid, 0) * d, nnz)
+        kept_nnz = np.where(known, nnz, 0)
+        indptr = np.concatenate([[0], np.cumsum(kept_nnz)])
+        per_target = sp.csr_matrix(
+            (text_block.data[keep], text_block.indices[keep] + offsets[keep], indptr), shape=(n, d * k)
+        )
+        bias = sp.csr_matrix((np.ones(int(known.sum()), dtype=np.float32), tid[known], np.concatenate([[0], np.cumsum(known)])),
+                             shape=(n, k))
+        return sp.hstack([text_block, per_target, bias], format="csr", dtype=np.float32)
+
+    def transform(self, X: Any) -> sp.csr_matrix:
+        """Features of (statement, target) rows."""
+        texts, targets = as_frame_columns(X)
+        return self.combine(self.vectorize_texts(texts), targets)
+
+
+class TfidfStanceClassifier(ClassifierMixin, BaseEstimator):
+    """Target-aware TF-IDF + logistic regression with calibrated probabilities (scikit-learn estimator).
+
+    Args:
+        word_ngrams, char_ngrams, min_df, max_features, sublinear_tf, target_features: see
+            :class:`TargetTextFeatures`.
+        C: Inverse regularisation strength.
+        class_weight: ``balanced`` or ``none``.
+        calibration: ``sigmoid``, ``isotonic`` or ``none``.
+        calibration_folds: Cross-validation folds for the calibration.
+        max_iter: Solver iterations.
+        random_state: Seed of the calibration folds.
+
+    Example:
+        >>> clf = TfidfStanceClassifier(calibration="none").fit(rows, labels)
+        >>> clf.predict([{"text": "The islands are Russian.", "target": "Kuril sovereignty"}])
+        array(['Favor'], dtype=object)
+    """
+
+    def __init__(self, word_ngrams: tuple[int, int] = (1, 2), char_ngrams: tuple[int, int] | None = (3, 5),
+                 min_df: int = 2, max_features: int | None = 200_000, sublinear_tf: bool = True,
+                 target_features: bool = True, C: float = 2.0, class_weight: str = "balanced",
+                 calibration: str = "sigmoid", calibration_folds: int = 3, max_iter: int = 2000,
+                 random_state: int = 13) -> None:
+        self.word_ngrams = word_ngrams
+        self.char_ngrams = char_ngrams
+        self.min_df = min_df
+        self.max_features = max_features
+        self.sublinear_tf = sublinear_tf
+        self.target_features = target_features
+        self.C = C
+        self.class_weight = class_weight
+        self.calibration = calibration
+        self.calibration_folds = calibration_folds
+        self.max_iter = max_iter
+        self.random_state = random_state
+
+    def _build(self, y: np.ndarray) -> Pipeline:
+        features = TargetTextFeatures(word_ngrams=self.word_ngrams, char_ngrams=self.char_ngrams, min_df=self.min_df,
+                                      max_features=self.max_features, sublinear_tf=self.sublinear_tf,
+                                      target_features=self.target_features)
+        linear = LogisticRegression(C=self.C, class_weight=None if self.class_weight == "none" else self.class_weight,
+                                    max_iter=self.max_iter, random_state=self.random_state)
+        clf: Any = linear
+        if self.calibration != "none":
+            _, counts = np.unique(y, return_counts=True)
+            folds = min(self.calibration_folds, int(counts.min()))
+            if folds >= 2:
+                from sklearn.model_selection import StratifiedKFold
+
+                cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.random_state)
+                clf = CalibratedClassifierCV(linear, method=self.calibration, cv=cv, ensemble=False)
+            else:
+                logger.warning("too few examples of the rarest class for %s calibration; using raw probabilities",
+                               self.calibration)
+        return Pipeline([("features", features), ("clf", clf)])
+
+    def fit(self, X: Any, y: Any) -> TfidfStanceClassifier:
+        """Fit on rows with ``text`` and ``target`` and their label strings.
+
+        Raises:
+            StanceError: for no rows or a single class.
+        """
+        texts, targets = as_frame_columns(X)
+        labels = check_labels(y)
+        if len(labels) != len(texts):
+            raise StanceError(f"{len(texts)} input rows but {len(labels)} labels", hint="pass one label per row")
+        rows = _frame(texts, targets)
+        self.pipeline_ = self._build(labels).fit(rows, labels)
+        self.classes_ = np.asarray(self.pipeline_.classes_, dtype=object)
+        return self
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities, columns in the order of :attr:`classes_`."""
+        check_is_fitted(self, "pipeline_")
+        texts, targets = as_frame_columns(X)
+        if not texts:
+            return np.zeros((0, len(self.classes_)))
+        return self.pipeline_.predict_proba(_frame(texts, targets))
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Most probable label string per row."""
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def predict_proba_grid(self, texts: Sequence[str], targets: Sequence[str]) -> np.ndarray:
+        """Probabilities of every text against every target, vectorising each text once.
+
+        Args:
+            texts: Statements.
+            targets: Target texts.
+
+        Returns:
+            Array of shape ``(len(texts), len(targets), len(classes_))``.
+
+        Example:
+            >>> clf.predict_proba_grid(["The islands are Russian."], ["Kuril sovereignty", "Peace treaty"]).shape
+            (1, 2, 3)
+        """
+        check_is_fitted(self, "pipeline_")
+        features: TargetTextFeatures = self.pipeline_.named_steps["features"]
+        clf = self.pipeline_.named_steps["clf"]
+        out = np.zeros((len(texts), len(targets), len(self.classes_)), dtype=np.float64)
+        if len(texts) == 0:
+            return out
+        block = features.vectorize_texts(texts)
+        for j, target in enumerate(targets):
+            out[:, j, :] = clf.predict_proba(features.combine(block, [target] * len(texts)))
+        return out
+
+    # Saving ---------------------------------------------------------------------------------
+    def save(self, model_dir: str | os.PathLike[str]) -> Path:
+        """Write the fitted pipeline to ``model_dir/model.skops`` (skops: no pickle code execution on load)."""
+        import skops.io as sio
+
+        check_is_fitted(self, "pipeline_")
+        path = Path(model_dir) / MODEL_FILE
+        tmp = path.with_name(f".{path.name}.part")
+        sio.dump(self.pipeline_, tmp)
+        os.replace(tmp, path)
+        return path
+
+    @classmethod
+    def load(cls, model_dir: str | os.PathLike[str], params: dict[str, Any] | None = None) -> TfidfStanceClassifier:
+        """Load a pipeline saved by :meth:`save`, refusing any type outside :data:`TRUSTED_TYPES`."""
+        import skops.io as sio
+
+        path = Path(model_dir) / MODEL_FILE
+        if not path.is_file():
+            raise StanceError(f"{model_dir}: {MODEL_FILE} is missing", hint="the model folder is incomplete; retrain it")
+        untrusted = sio.get_untrusted_types(file=path)
+        unknown = sorted(set(untrusted) - set(TRUSTED_TYPES))
+        if unknown:
+            raise StanceError(f"{path} contains types this release does not trust: {', '.join(unknown)}",
+                              hint="only load models you trained yourself; retrain with this stance release")
+        pipeline = sio.load(path, trusted=list(untrusted))
+        est = cls(**_known_params(cls, params or {}))
+        est.pipeline_ = pipeline
+        est.classes_ = np.asarray(pipeline.classes_, dtype=object)
+        return est
+
+
+def _known_params(cls: type, params: dict[str, Any]) -> dict[str, Any]:
+    names = cls._get_param_names()
+    return {k: (tuple(v) if isinstance(v, list) else v) for k, v in params.items() if k in names}
+
+
+def _frame(texts: list[str], targets: list[str]) -> Any:
+    import pandas as pd
+
+    return pd.DataFrame({"text": texts, "target": targets})
