@@ -2,4 +2,62 @@
 
 from __future__ import annotations
 
-from stance.cli._app import app, cli_command  # noqa: F401
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from stance.cli._app import app, cli_command
+
+_MAX_SHOWN_BAD = 10
+
+
+@app.command("predict")
+@cli_command
+def predict_command(
+    model_dir: Path = typer.Argument(..., help="Stance model folder (from `stance train`), or a two-stage folder with role/ and stance/."),
+    input_path: Path = typer.Argument(..., metavar="INPUT",
+                                      help="JSONL, CSV or Parquet file of statements, a folder of documents, or a saved Hugging Face dataset."),
+    output: Path = typer.Option(..., "--output", "-o", help="Output file (.jsonl, .csv or .parquet)."),
+    fmt: Optional[str] = typer.Option(None, "--format", help="jsonl, csv or parquet (default: from the output suffix)."),
+    targets: Optional[str] = typer.Option(None, "--targets", help="Comma-separated target ids: every statement against each."),
+    target_field: Optional[str] = typer.Option(None, "--target-field", help="Field holding each row's target id."),
+    role_model: Optional[Path] = typer.Option(None, "--role-model", help="Role model folder (adds role and role_scores)."),
+    two_stage: Optional[bool] = typer.Option(None, "--two-stage/--no-two-stage",
+                                             help="Predict stance only for statements the role model marks Claim or Premise "
+                                                  "(default: on for a two-stage folder)."),
+    resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run into the same output."),
+    on_error: str = typer.Option("skip", "--on-error", help="Bad rows: skip (report them) or fail (stop at the first)."),
+    batch_size: int = typer.Option(64, "--batch-size", min=1, help="Transformer batch size."),
+    chunk_size: int = typer.Option(10_000, "--chunk-size", min=1, help="Statements per read-score-write step."),
+    split: Optional[str] = typer.Option(None, "--split", help="Dataset input: predict this split only."),
+    text_field: str = typer.Option("text", "--text-field", help="Field holding the statement text."),
+    quantize: bool = typer.Option(False, "--quantize", help="int8 dynamic quantization of transformer models (faster; scores shift slightly)."),
+    no_progress: bool = typer.Option(False, "--no-progress", help="Hide the progress bar."),
+) -> None:
+    """Predict stance (and argument role) for every statement of INPUT, streaming in chunks."""
+    from stance.predict import predict_file
+
+    target_list = [t.strip() for t in targets.split(",")] if targets is not None else None
+    summary = predict_file(
+        model_dir, input_path, output, fmt=fmt, targets=target_list, target_field=target_field,
+        role_model_dir=role_model, two_stage=two_stage, resume=resume, on_error=on_error,
+        batch_size=batch_size, chunk_size=chunk_size, split=split, text_field=text_field,
+        quantize=quantize, show_progress=not no_progress,
+    )
+    for bad in summary.bad_examples[:_MAX_SHOWN_BAD]:
+        typer.echo(f"skipped {bad}", err=True)
+    if summary.bad_rows > _MAX_SHOWN_BAD:
+        typer.echo(f"... and {summary.bad_rows - _MAX_SHOWN_BAD} more bad rows", err=True)
+    if summary.resumed_statements:
+        typer.echo(f"resumed after {summary.resumed_statements:,} statements already done")
+    typer.echo(
+        f"read {summary.statements:,} statements ({summary.bad_rows:,} bad, skipped); "
+        f"wrote {summary.rows_written:,} rows to {summary.output} ({summary.format}); "
+        f"{summary.statements_per_second:,.0f} statements/s; model {summary.model_version}"
+    )
+    if summary.role_kept is not None:
+        typer.echo(
+            f"two-stage: role stage scored {summary.pairs:,} statement-target pairs and kept {summary.role_kept:,} "
+            f"as Claim/Premise; stance stage scored {summary.stance_scored:,}"
+        )
