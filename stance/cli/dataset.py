@@ -1,5 +1,171 @@
-"""CLI commands for the dataset stage (registered on import by stance.cli)."""
+"""CLI commands for the dataset stage (registered on import by stance.cli):
+``stance dataset``, ``stance agreement`` and ``stance disagreements``."""
 
 from __future__ import annotations
 
-from stance.cli._app import app, cli_command  # noqa: F401
+import json
+from enum import Enum
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from stance.cli._app import app, cli_command
+from stance.errors import StanceError
+
+_EXPORT = typer.Argument(..., help="Label Studio JSON export (`stance pull`, or Export → JSON in Label Studio).")
+_SCHEMA = typer.Option(None, "--schema", help="Label schema YAML the tasks were made with [default: labels/schema.v1.yaml].")
+_DOCS = typer.Option(
+    None, "--documents",
+    help="Source documents to check statement offsets against: the --documents JSONL of `stance segment`, "
+    "or the folder of source .txt/.md files.",
+)
+_REPAIR = typer.Option(False, "--repair-spans", help="Realign discovery spans whose offsets do not match their text.")
+
+
+class Ties(str, Enum):
+    exclude = "exclude"
+    keep = "keep"
+
+
+def _read(export: Path, schema_path: Optional[Path], documents: Optional[Path], repair_spans: bool) -> tuple[Any, Any]:
+    from stance.labels import read_documents, read_export
+    from stance.schema import load_schema
+
+    schema = load_schema(schema_path)
+    docs = read_documents(documents) if documents is not None else None
+    return read_export(export, schema, documents=docs, repair_spans=repair_spans), schema
+
+
+def _fmt(x: Any) -> str:
+    return "-" if x is None else f"{x:.3f}" if isinstance(x, float) else str(x)
+
+
+def render_agreement(report: dict[str, Any]) -> str:
+    """The agreement report as a plain-text table."""
+    head = ("control", "target", "items", "annotators", "cohen_k", "fleiss_k", "kripp_a", "all_agree")
+    rows = [head] + [
+        (
+            r["control"], r["target"] or "(all)", str(r["n_items"]), str(r["n_annotators"]), _fmt(r["cohen_kappa"]),
+            _fmt(r["fleiss_kappa"]), _fmt(r["krippendorff_alpha"]), _fmt(r["observed"]),
+        )
+        for r in report["controls"]
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+    lines = ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))) for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    spans = report.get("spans")
+    if spans:
+        lines.append("")
+        lines.append(
+            f"span F1 between annotators: exact {_fmt(spans['exact_f1'])}, overlap {_fmt(spans['overlap_f1'])} "
+            f"({spans['n_items']} items, {spans['n_pairs']} annotator pairs)"
+        )
+    lines.append("items: answered by two or more annotators; cohen_k: mean over annotator pairs; "
+                 "fleiss_k: on items with the most common number of answers")
+    return "\n".join(lines)
+
+
+@app.command("dataset")
+@cli_command
+def dataset_command(
+    export: Path = _EXPORT,
+    output: Path = typer.Option(..., "--output", "-o", help="Dataset folder to write (created, or replaced if it is a previous output)."),
+    schema: Optional[Path] = _SCHEMA,
+    ties: Ties = typer.Option(Ties.exclude, "--ties", help="exclude: tied items go to a `ties` split; keep: they stay, tied label unset."),
+    seed: int = typer.Option(13, "--seed", help="Seed for the document-grouped split."),
+    test_size: float = typer.Option(0.1, "--test-size", help="Share of rows (whole documents) for test."),
+    val_size: float = typer.Option(0.1, "--val-size", help="Share of rows (whole documents) for validation."),
+    documents: Optional[Path] = _DOCS,
+    repair_spans: bool = _REPAIR,
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars while writing."),
+    adjudicated: Optional[Path] = typer.Option(
+        None, "--adjudicated", help="Export of the review project (`stance disagreements`); its answers count as ground truth."
+    ),
+) -> None:
+    """Turn a Label Studio export into a Hugging Face dataset (save_to_disk + Parquet + card)."""
+    from stance.dataset import DatasetOptions, build_dataset, merge_adjudication, save_dataset
+    from stance.labels import read_export
+
+    options = DatasetOptions(ties=ties.value, seed=seed, test_size=test_size, val_size=val_size)
+    parsed, loaded = _read(export, schema, documents, repair_spans)
+    if adjudicated is not None:
+        parsed = merge_adjudication(parsed, read_export(adjudicated, loaded, repair_spans=repair_spans))
+    dd, meta = build_dataset(parsed, loaded, options=options)
+    out = save_dataset(dd, meta, output, progress=progress)
+    splits = ", ".join(f"{name} {n}" for name, n in meta["splits"].items())
+    c = meta["counts"]
+    typer.echo(
+        f"wrote {out}: {c['rows']} rows ({splits}); {c['tied_rows']} tied, {c.get('skipped', 0)} skipped, "
+        f"{c.get('cancelled', 0)} cancelled, {c.get('unannotated', 0)} unannotated task(s)"
+    )
+    for w in meta["warnings"]:
+        typer.echo(f"note: {w}", err=True)
+
+
+@app.command("agreement")
+@cli_command
+def agreement_command(
+    export: Path = _EXPORT,
+    schema: Optional[Path] = _SCHEMA,
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+    documents: Optional[Path] = _DOCS,
+    repair_spans: bool = _REPAIR,
+) -> None:
+    """Inter-annotator agreement per control and target: Cohen's and Fleiss' kappa, Krippendorff's alpha, span F1."""
+    from stance.agreement import export_agreement
+
+    parsed, _ = _read(export, schema, documents, repair_spans)
+    report = export_agreement(parsed)
+    if as_json:
+        typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        typer.echo(f"{export} ({report['mode']} mode, {len(parsed.tasks)} annotated tasks)")
+        typer.echo(render_agreement(report))
+
+
+@app.command("disagreements")
+@cli_command
+def disagreements_command(
+    export: Path = _EXPORT,
+    output: Path = typer.Option(..., "--output", "-o", help="Review tasks to write (Label Studio import JSON)."),
+    schema: Optional[Path] = _SCHEMA,
+    push: bool = typer.Option(False, "--push", help="Also create a review project in Label Studio and import the tasks."),
+    project: Optional[str] = typer.Option(None, "--project", help="Review project title (with --push)."),
+    documents: Optional[Path] = _DOCS,
+    repair_spans: bool = _REPAIR,
+) -> None:
+    """Write conflicting items as Label Studio tasks showing every annotator's answer, for adjudication."""
+    from stance.dataset import disagreement_tasks, review_config
+    from stance.io import atomic_write, check_output_path, write_json
+
+    if push and not project:
+        raise StanceError("--push needs --project NAME", hint="e.g. --push --project 'stance review 1'")
+    check_output_path(output)
+    parsed, loaded = _read(export, schema, documents, repair_spans)
+    tasks = disagreement_tasks(parsed)
+    if not tasks:
+        typer.echo(f"no conflicting items in {export}: nothing to adjudicate")
+        return
+    config = review_config(loaded, parsed.mode)
+    config_path = output.with_suffix(".label_config.xml")
+    write_json(output, tasks)
+    with atomic_write(config_path) as fh:
+        fh.write(config)
+    typer.echo(f"wrote {len(tasks)} review task(s) to {output} and the labeling config to {config_path}")
+    if push:
+        _push(tasks, config, str(project))
+
+
+def _push(tasks: list[dict[str, Any]], config: str, project: str) -> None:
+    from stance import studio
+
+    try:
+        connect = studio.connect  # type: ignore[attr-defined]
+        push_tasks = studio.push_tasks  # type: ignore[attr-defined]
+    except AttributeError:
+        raise StanceError("this installation has no Label Studio client (stance.studio.connect)",
+                          hint="import the review JSON and config in the Label Studio UI instead") from None
+    client = connect()
+    result = push_tasks(client, tasks, project=project, label_config=config)
+    typer.echo(f"pushed {len(tasks)} task(s) to Label Studio project {project!r}: {result}")

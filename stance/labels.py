@@ -1,0 +1,802 @@
+"""Where Label Studio exports become typed per-annotation records.
+
+A Label Studio JSON export (``stance pull``, or *Export → JSON* in the UI) is a list of
+tasks; each task carries our task data (DESIGN.md section 2) and the annotations made on
+it. :func:`read_export` streams that list, checks every result against the label schema
+and returns a :class:`LabelExport`: one :class:`Task` per task, one :class:`Annotation`
+per annotation, with the control values already decoded.
+
+Two task modes exist (DESIGN.md section 2):
+
+- **pair** mode: the task data names one ``target``; controls ``role`` and ``stance``.
+- **discovery** mode: no ``target`` in the data; controls ``targets`` (multiple choice of
+  target ids), ``stance_<target_id>``, ``span`` (Labels) and relations.
+
+Everything that can be wrong with an export is reported with the task ids involved and
+how to fix it (:class:`stance.errors.StanceError`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from stance.errors import StanceError
+
+__all__ = [
+    "Span",
+    "Relation",
+    "Annotation",
+    "Task",
+    "LabelExport",
+    "iter_export_tasks",
+    "read_export",
+    "read_documents",
+    "PAIR",
+    "DISCOVERY",
+]
+
+logger = logging.getLogger(__name__)
+logger.addHandler(logging.NullHandler())
+
+PAIR = "pair"
+DISCOVERY = "discovery"
+
+#: Annotation states. Only ``ok`` annotations vote; the others are counted.
+OK, SKIPPED, CANCELLED, EMPTY = "ok", "skipped", "cancelled", "empty"
+
+_EXPECTED = (
+    "a Label Studio JSON export: a JSON list of tasks, each with 'id', 'data' and 'annotations' "
+    "(from `stance pull`, or Export → JSON in Label Studio; not JSON-MIN, CSV or the task file you imported)"
+)
+_CHUNK = 1 << 20  # characters read per step when streaming the export
+_MAX_IDS = 5  # task ids named in one message
+
+
+def _name_ids(ids: list[Any]) -> str:
+    ids = list(ids)
+    shown = ", ".join(str(i) for i in ids[:_MAX_IDS])
+    more = f" and {len(ids) - _MAX_IDS} more" if len(ids) > _MAX_IDS else ""
+    return f"{shown}{more}"
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """One labelled span of a statement (discovery mode).
+
+    Offsets are into the statement text; ``doc_start``/``doc_end`` into the source document
+    (``None`` when the task data has no ``start``).
+    """
+
+    id: str
+    label: str
+    start: int
+    end: int
+    text: str
+    doc_start: int | None = None
+    doc_end: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """A relation between two spans of one annotation: ``(from_span, to_span, type)``."""
+
+    from_span: str
+    to_span: str
+    type: str
+
+
+@dataclass(frozen=True, slots=True)
+class Annotation:
+    """One annotator's answer on one task, decoded.
+
+    ``role``/``stance`` hold the pair-mode choices (``None`` when not given). In discovery
+    mode ``targets`` lists the chosen target ids and ``stances`` maps target id → stance.
+    ``status`` is ``ok`` (votes), ``skipped`` (cancelled with no result), ``cancelled``
+    (cancelled after labelling something) or ``empty`` (submitted without any result).
+    """
+
+    task_id: int
+    annotation_id: int | None
+    annotator: str
+    status: str
+    ground_truth: bool = False
+    lead_time: float | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    role: str | None = None
+    stance: str | None = None
+    targets: tuple[str, ...] = ()
+    stances: Mapping[str, str] = field(default_factory=dict)
+    spans: tuple[Span, ...] = ()
+    relations: tuple[Relation, ...] = ()
+
+
+@dataclass(slots=True)
+class Task:
+    """One task of the export: its statement fields and its annotations (latest per annotator)."""
+
+    task_id: int
+    data: dict[str, Any]
+    annotations: list[Annotation]
+    project: int | None = None
+
+    @property
+    def valid(self) -> list[Annotation]:
+        """The annotations that vote (status ``ok``)."""
+        return [a for a in self.annotations if a.status == OK]
+
+
+@dataclass(slots=True)
+class LabelExport:
+    """A parsed, validated export.
+
+    Attributes:
+        path: The export file.
+        mode: ``"pair"`` or ``"discovery"``.
+        tasks: Tasks with at least one annotation, in file order.
+        counts: ``tasks``, ``unannotated``, ``annotations``, ``skipped``, ``cancelled``,
+            ``empty``, ``superseded`` (older answers replaced by the same annotator's later one),
+            ``predictions``, ``drafts``, ``offsets_checked``, ``offsets_unchecked``, ``spans_repaired``.
+        unannotated_ids: Task ids without any annotation (excluded).
+        projects: Label Studio project ids seen in the export.
+        schema_version: The schema version the tasks were made with.
+    """
+
+    path: Path
+    mode: str
+    tasks: list[Task]
+    counts: dict[str, int]
+    unannotated_ids: list[int]
+    projects: list[int]
+    schema_version: str | None
+    warnings: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- streaming
+
+
+def _not_export(path: Path, found: str) -> StanceError:
+    return StanceError(f"{path} is not a Label Studio export: {found}", hint=f"expected {_EXPECTED}")
+
+
+def iter_export_tasks(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
+    """Stream the task objects of a Label Studio JSON export without loading the whole file.
+
+    The export is one JSON list; each element is decoded as soon as it is complete, so peak
+    memory is one read chunk plus one task, not the whole parsed document.
+
+    Args:
+        path: The export file.
+
+    Yields:
+        Each task as a dict.
+
+    Raises:
+        StanceError: the file is missing, not UTF-8, not JSON, or not a list of objects.
+
+    Example:
+        >>> for task in iter_export_tasks("export.json"):
+        ...     print(task["id"], len(task["annotations"]))
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise StanceError(f"export {path} does not exist", hint="check the path; `stance pull` writes one")
+    decoder = json.JSONDecoder()
+    with path.open("r", encoding="utf-8") as fh:
+        buf = ""
+        pos = 0
+        consumed = 0  # characters dropped from the front of buf
+        lines = 1  # line number at buf[0]
+        eof = False
+
+        def more() -> bool:
+            nonlocal buf, pos, consumed, lines, eof
+            if eof:
+                return False
+            try:
+                chunk = fh.read(_CHUNK)
+            except UnicodeDecodeError as exc:
+                raise StanceError(f"{path}: not UTF-8 text ({exc.reason})", hint=f"expected {_EXPECTED}") from None
+            if not chunk:
+                eof = True
+                return False
+            lines += buf.count("\n", 0, pos)
+            consumed += pos
+            buf = buf[pos:] + chunk
+            pos = 0
+            return True
+
+        def skip_ws() -> str:
+            nonlocal pos
+            while True:
+                while pos < len(buf) and buf[pos] in " \t\r\n":
+                    pos += 1
+                if pos < len(buf):
+                    return buf[pos]
+                if not more():
+                    return ""
+
+        def where() -> str:
+            return f"line {lines + buf.count(chr(10), 0, pos)}"
+
+        first = skip_ws()
+        if first == "\ufeff":
+            pos += 1
+            first = skip_ws()
+        if first == "":
+            raise _not_export(path, "the file is empty")
+        if first != "[":
+            if first == "{":
+                raise _not_export(
+                    path,
+                    "it is one JSON object, not a list of tasks (a project or a single task?)",
+                )
+            found = "a CSV/TSV or text file" if first.isalpha() or first == '"' else f"it starts with {first!r}"
+            raise _not_export(path, found)
+        pos += 1
+        index = 0
+        while True:
+            c = skip_ws()
+            if c == "]":
+                return
+            if c == "":
+                raise StanceError(f"{path}: the JSON list is not closed (file cut short?)", hint="download the export again")
+            if index > 0:
+                if c != ",":
+                    raise StanceError(
+                        f"{path} {where()}: not valid JSON (expected ',' or ']' after task {index})",
+                        hint=f"expected {_EXPECTED}",
+                    )
+                pos += 1
+                c = skip_ws()
+            while True:
+                try:
+                    obj, end = decoder.raw_decode(buf, pos)
+                    break
+                except json.JSONDecodeError as exc:
+                    if more():
+                        continue
+                    raise StanceError(
+                        f"{path} {where()}: not valid JSON in task {index + 1} ({exc.msg})",
+                        hint=f"download the export again; expected {_EXPECTED}",
+                    ) from None
+            pos = end
+            index += 1
+            yield obj
+
+
+# --------------------------------------------------------------------------- documents
+
+
+def read_documents(path: str | os.PathLike[str]) -> dict[str, str]:
+    """Load source document texts to check statement offsets against.
+
+    Args:
+        path: A JSON Lines file (one object per document with ``doc_id`` or ``id`` and ``text``,
+            such as the ``--documents`` side file of ``stance segment``), or a folder of
+            ``.txt``/``.md`` files (the document id is the file stem, as in ``stance segment``).
+
+    Returns:
+        ``{doc_id: text}``.
+
+    Example:
+        >>> docs = read_documents("seeds")
+        >>> sorted(docs)[:1]
+        ['000_195aff00a3928bad']
+    """
+    from stance.io import read_jsonl
+
+    path = Path(path)
+    docs: dict[str, str] = {}
+    if path.is_dir():
+        for file in sorted(path.iterdir()):
+            if file.suffix.lower() in {".txt", ".md"} and file.is_file():
+                docs[file.stem] = _decode_document(file)
+        if not docs:
+            raise StanceError(f"documents folder {path} has no .txt or .md files", hint="give the folder you segmented")
+        return docs
+    for lineno, rec in read_jsonl(path, what="documents file"):
+        doc_id = rec.get("doc_id", rec.get("id"))
+        text = rec.get("text")
+        if not isinstance(doc_id, str) or not isinstance(text, str):
+            raise StanceError(
+                f"{path} line {lineno}: expected an object with 'doc_id' (or 'id') and 'text'",
+                hint="give the --documents file written by `stance segment`, or the folder of source files",
+            )
+        docs[doc_id] = text
+    return docs
+
+
+def _decode_document(file: Path) -> str:
+    raw = file.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(raw).best()
+        return str(best) if best is not None else raw.decode("utf-8", errors="replace")
+
+
+# --------------------------------------------------------------------------- schema view
+
+
+@dataclass(frozen=True, slots=True)
+class _Labels:
+    version: str
+    roles: frozenset[str]
+    stances: frozenset[str]
+    targets: frozenset[str]
+
+
+def _labels_of(schema: Any) -> _Labels:
+    targets = frozenset(t.id if hasattr(t, "id") else t["id"] for t in schema.targets)
+    return _Labels(str(schema.version), frozenset(schema.roles), frozenset(schema.stances), targets)
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+class _Problems:
+    """Collects problems by kind so that one message names every task id involved."""
+
+    def __init__(self) -> None:
+        self.ids: dict[tuple[str, str], list[Any]] = defaultdict(list)
+
+    def add(self, kind: str, detail: str, task_id: Any) -> None:
+        ids = self.ids[(kind, detail)]
+        if not ids or ids[-1] != task_id:
+            ids.append(task_id)
+
+    def raise_first(self, path: Path) -> None:
+        if not self.ids:
+            return
+        (kind, detail), ids = next(iter(self.ids.items()))
+        others = len(self.ids) - 1
+        also = f"; {others} other problem(s) too, run with -v to list them" if others else ""
+        for (k, d), i in list(self.ids.items())[1:]:
+            logger.warning("%s: %s in task(s) %s", k, d, _name_ids(i))
+        hint = _HINTS.get(kind, "fix the export or the schema")
+        raise StanceError(f"{path}: {detail} in task(s) {_name_ids(ids)}{also}", hint=hint)
+
+
+_HINTS = {
+    "control": "the project's labeling config has controls this schema does not know; pass the --schema the "
+    "tasks were made with, or regenerate the project with `stance tasks`",
+    "label": "the labeling config offers values the schema does not; pass the matching --schema, or fix the "
+    "labeling config and re-annotate those tasks",
+    "choice": "a single-choice control holds several values; set choice=\"single\" in the labeling config and "
+    "fix those annotations",
+    "data": "each task's data needs 'text' (and 'target' in pair mode); export the project made by `stance tasks`",
+    "mode": "export pair-mode and discovery-mode projects separately",
+    "offsets": "the source text changed since the tasks were made: re-run `stance segment` and `stance tasks`, "
+    "or pass the --documents the tasks were made from",
+    "spans": "Label Studio stores span offsets as given; fix those annotations in Label Studio, or pass "
+    "--repair-spans to realign spans whose text occurs in the statement",
+    "schema": "pass the --schema file whose version the tasks were made with (labels/schema.vN.yaml)",
+    "split": "a task's 'split' must be train, validation or test",
+}
+
+
+def _annotator(completed_by: Any, emails: dict[int, str]) -> str:
+    if isinstance(completed_by, Mapping):
+        uid = completed_by.get("id")
+        email = completed_by.get("email")
+        if isinstance(uid, int) and email:
+            emails[uid] = str(email)
+        return str(email or (f"user{uid}" if uid is not None else "unknown"))
+    if isinstance(completed_by, int):
+        return emails.get(completed_by, f"user{completed_by}")
+    if isinstance(completed_by, str) and completed_by:
+        return completed_by
+    return "unknown"
+
+
+def _single(value: Mapping[str, Any], key: str) -> list[str]:
+    got = value.get(key)
+    if isinstance(got, list):
+        return [str(v) for v in got]
+    return []
+
+
+def _decode(
+    task_id: int,
+    raw: Mapping[str, Any],
+    mode: str,
+    labels: _Labels,
+    text: str,
+    doc_start: int | None,
+    emails: dict[int, str],
+    problems: _Problems,
+    *,
+    repair_spans: bool,
+    counts: Counter[str],
+) -> Annotation:
+    results = raw.get("result") or []
+    if not isinstance(results, list):
+        problems.add("data", "an annotation whose 'result' is not a list", task_id)
+        results = []
+    cancelled = bool(raw.get("was_cancelled"))
+    common = dict(
+        task_id=task_id,
+        annotation_id=raw.get("id") if isinstance(raw.get("id"), int) else None,
+        annotator=_annotator(raw.get("completed_by"), emails),
+        ground_truth=bool(raw.get("ground_truth")),
+        lead_time=float(raw["lead_time"]) if isinstance(raw.get("lead_time"), (int, float)) else None,
+        created_at=raw.get("created_at"),
+        updated_at=raw.get("updated_at") or raw.get("created_at"),
+    )
+    if cancelled:
+        return Annotation(status=CANCELLED if results else SKIPPED, **common)  # type: ignore[arg-type]
+    role = stance = None
+    targets: list[str] = []
+    stances: dict[str, str] = {}
+    spans: list[Span] = []
+    relations: list[Relation] = []
+    for res in results:
+        if not isinstance(res, Mapping):
+            problems.add("data", "a result entry that is not an object", task_id)
+            continue
+        rtype = res.get("type")
+        if rtype == "relation":
+            if mode != DISCOVERY:
+                problems.add("control", "a relation (not in the pair-mode schema)", task_id)
+                continue
+            rel_labels = _single(res, "labels")
+            rel_type = rel_labels[0] if rel_labels else str(res.get("direction") or "related")
+            relations.append(Relation(str(res.get("from_id")), str(res.get("to_id")), rel_type.lower()))
+            continue
+        name = res.get("from_name")
+        value = res.get("value") if isinstance(res.get("value"), Mapping) else {}
+        if mode == PAIR and name in ("role", "stance"):
+            choices = _single(value, "choices")
+            if len(choices) != 1:
+                problems.add("choice", f"control {name!r} with {len(choices)} values", task_id)
+                continue
+            allowed = labels.roles if name == "role" else labels.stances
+            if choices[0] not in allowed:
+                problems.add("label", f"{name} value {choices[0]!r} (schema allows {sorted(allowed)})", task_id)
+                continue
+            if name == "role":
+                role = choices[0]
+            else:
+                stance = choices[0]
+        elif mode == DISCOVERY and name == "targets":
+            for t in _single(value, "choices"):
+                if t not in labels.targets:
+                    problems.add("label", f"target {t!r} (schema targets: {sorted(labels.targets)})", task_id)
+                elif t not in targets:
+                    targets.append(t)
+        elif mode == DISCOVERY and isinstance(name, str) and name.startswith("stance_"):
+            t = name[len("stance_") :]
+            choices = _single(value, "choices")
+            if t not in labels.targets:
+                problems.add("control", f"control {name!r} (no target {t!r} in the schema)", task_id)
+            elif len(choices) != 1:
+                problems.add("choice", f"control {name!r} with {len(choices)} values", task_id)
+            elif choices[0] not in labels.stances:
+                problems.add("label", f"{name} value {choices[0]!r} (schema allows {sorted(labels.stances)})", task_id)
+            else:
+                stances[t] = choices[0]
+        elif mode == DISCOVERY and name == "span":
+            span = _span(task_id, res, value, text, doc_start, labels, problems, repair_spans=repair_spans, counts=counts)
+            if span is not None:
+                spans.append(span)
+        else:
+            problems.add("control", f"results from control {name!r}, which the {mode}-mode schema does not have", task_id)
+    if mode == DISCOVERY:
+        # A stance given for a target the annotator did not tick is still an answer about it.
+        for t in stances:
+            if t not in targets:
+                targets.append(t)
+        ids = {s.id for s in spans}
+        relations = [r for r in relations if r.from_span in ids and r.to_span in ids]
+    has_any = role is not None or stance is not None or targets or spans
+    return Annotation(
+        status=OK if has_any else EMPTY,
+        role=role,
+        stance=stance,
+        targets=tuple(targets),
+        stances=stances,
+        spans=tuple(spans),
+        relations=tuple(relations),
+        **common,  # type: ignore[arg-type]
+    )
+
+
+_SPAN_LABELS = ("Claim", "Premise")
+
+
+def _span(
+    task_id: int,
+    res: Mapping[str, Any],
+    value: Mapping[str, Any],
+    text: str,
+    doc_start: int | None,
+    labels: _Labels,
+    problems: _Problems,
+    *,
+    repair_spans: bool,
+    counts: Counter[str],
+) -> Span | None:
+    got = _single(value, "labels")
+    allowed = {r for r in labels.roles if r != "None"} or set(_SPAN_LABELS)
+    if len(got) != 1 or got[0] not in allowed:
+        problems.add("label", f"span labels {got!r} (schema allows one of {sorted(allowed)})", task_id)
+        return None
+    start, end, stext = value.get("start"), value.get("end"), value.get("text")
+    if not isinstance(start, int) or not isinstance(end, int):
+        problems.add("spans", "a span without integer start/end offsets", task_id)
+        return None
+    if stext is None:
+        stext = text[start:end]
+    if not (0 <= start <= end <= len(text)) or text[start:end] != stext:
+        found = _realign(text, str(stext), start) if repair_spans else None
+        if found is None:
+            problems.add("spans", "span offsets that do not match the span text", task_id)
+            return None
+        start, end = found, found + len(stext)
+        counts["spans_repaired"] += 1
+    return Span(
+        id=str(res.get("id")),
+        label=got[0],
+        start=start,
+        end=end,
+        text=str(stext),
+        doc_start=None if doc_start is None else doc_start + start,
+        doc_end=None if doc_start is None else doc_start + end,
+    )
+
+
+def _realign(text: str, span_text: str, near: int) -> int | None:
+    """The occurrence of ``span_text`` in ``text`` nearest to ``near``, or None."""
+    if not span_text:
+        return None
+    best = None
+    i = text.find(span_text)
+    while i != -1:
+        if best is None or abs(i - near) < abs(best - near):
+            best = i
+        i = text.find(span_text, i + 1)
+    return best
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_export(
+    path: str | os.PathLike[str],
+    schema: Any,
+    *,
+    documents: Mapping[str, str] | None = None,
+    repair_spans: bool = False,
+) -> LabelExport:
+    """Parse and validate a Label Studio JSON export against the label schema.
+
+    Args:
+        path: The export file (a JSON list of tasks).
+        schema: The label schema (``stance.schema.load_schema``): ``version``, ``roles``,
+            ``stances``, ``targets``.
+        documents: Optional ``{doc_id: source text}`` (:func:`read_documents`); statements whose
+            ``text`` is not ``source[start:end]`` any more are refused.
+        repair_spans: Realign discovery spans whose offsets do not match their text to the
+            nearest occurrence of that text (counted in ``counts["spans_repaired"]``) instead of
+            refusing them.
+
+    Returns:
+        A :class:`LabelExport`.
+
+    Raises:
+        StanceError: not an export, a control or label outside the schema, mixed modes,
+            offsets that do not match, or no annotated task at all; the message names the task ids.
+
+    Example:
+        >>> export = read_export("export.json", load_schema("labels/schema.v1.yaml"))
+        >>> export.mode, len(export.tasks)
+        ('pair', 120)
+    """
+    path = Path(path)
+    labels = _labels_of(schema)
+    problems = _Problems()
+    counts: Counter[str] = Counter()
+    emails: dict[int, str] = {}
+    tasks: list[Task] = []
+    unannotated: list[int] = []
+    projects: set[int] = set()
+    versions: Counter[str] = Counter()
+    mode: str | None = None
+    mode_first: int | None = None
+    for index, raw in enumerate(iter_export_tasks(path)):
+        if not isinstance(raw, dict) or "data" not in raw or not isinstance(raw.get("data"), dict):
+            what = type(raw).__name__ if not isinstance(raw, dict) else f"an object with keys {sorted(raw)[:6]}"
+            raise _not_export(path, f"item {index + 1} is {what}, not a task with 'data'")
+        if "annotations" not in raw:
+            flat = "" if "data" in raw else " (JSON-MIN?)"
+            raise _not_export(path, f"task {raw.get('id', index + 1)} has no 'annotations' list{flat}; "
+                              "this looks like a task file for import, not an export")
+        task_id = raw.get("id")
+        if not isinstance(task_id, int):
+            raise _not_export(path, f"item {index + 1} has no integer task 'id'")
+        counts["tasks"] += 1
+        data = raw["data"]
+        if isinstance(raw.get("project"), int):
+            projects.add(raw["project"])
+        counts["predictions"] += len(raw.get("predictions") or [])
+        counts["drafts"] += len(raw.get("drafts") or [])
+        task_mode = PAIR if "target" in data else DISCOVERY
+        if mode is None:
+            mode, mode_first = task_mode, task_id
+        elif task_mode != mode:
+            problems.add("mode", f"{task_mode}-mode tasks in a {mode}-mode export (first task {mode_first})", task_id)
+            continue
+        text = data.get("text")
+        if not isinstance(text, str) or (mode == PAIR and not isinstance(data.get("target"), str)):
+            problems.add("data", "task data without a 'text' string" + (" or 'target' id" if mode == PAIR else ""), task_id)
+            continue
+        if data.get("schema_version") is not None:
+            versions[str(data["schema_version"])] += 1
+        doc_start = _check_offsets(task_id, data, text, documents, problems, counts)
+        if mode == PAIR and labels.targets and data["target"] not in labels.targets:
+            counts["targets_outside_schema"] += 1
+        annotations = raw.get("annotations") or []
+        if not annotations:
+            unannotated.append(task_id)
+            continue
+        decoded = [
+            _decode(task_id, a, mode, labels, text, doc_start, emails, problems, repair_spans=repair_spans, counts=counts)
+            for a in annotations
+            if isinstance(a, Mapping)
+        ]
+        counts["annotations"] += len(decoded)
+        for a in decoded:
+            if a.status != OK:
+                counts[a.status] += 1
+        tasks.append(Task(task_id, data, _latest_per_annotator(decoded, counts), raw.get("project")))
+    problems.raise_first(path)
+    if emails:
+        # An export can name a user by id before it shows that user's email: use the email throughout.
+        rename = {f"user{uid}": email for uid, email in emails.items()}
+        for task in tasks:
+            if any(a.annotator in rename for a in task.annotations):
+                task.annotations = _latest_per_annotator(
+                    [dataclasses.replace(a, annotator=rename.get(a.annotator, a.annotator)) for a in task.annotations],
+                    counts,
+                )
+    if mode is None:
+        raise StanceError(f"{path} holds no tasks", hint="export a project that has tasks and annotations")
+    if versions and labels.version not in versions:
+        found = ", ".join(sorted(versions))
+        raise StanceError(
+            f"{path}: tasks were made with schema version {found}, but the schema given is version {labels.version}",
+            hint=_HINTS["schema"],
+        )
+    if not tasks:
+        raise StanceError(
+            f"{path}: none of its {counts['tasks']} task(s) has an annotation",
+            hint="label some tasks in Label Studio, then export again (Export → JSON, or `stance pull`)",
+        )
+    warnings = []
+    if unannotated:
+        warnings.append(f"{len(unannotated)} task(s) have no annotation and are left out: {_name_ids(unannotated)}")
+    if counts["targets_outside_schema"]:
+        warnings.append(f"{counts['targets_outside_schema']} task(s) have a target that is not in the schema")
+    for w in warnings:
+        logger.info("%s: %s", path, w)
+    schema_version = versions.most_common(1)[0][0] if versions else labels.version
+    for key in ("tasks", "unannotated", "annotations", "skipped", "cancelled", "empty", "superseded"):
+        counts.setdefault(key, 0)
+    counts["unannotated"] = len(unannotated)
+    return LabelExport(path, mode, tasks, dict(counts), unannotated, sorted(projects), schema_version, warnings)
+
+
+def _check_offsets(
+    task_id: int,
+    data: Mapping[str, Any],
+    text: str,
+    documents: Mapping[str, str] | None,
+    problems: _Problems,
+    counts: Counter[str],
+) -> int | None:
+    start, end = data.get("start"), data.get("end")
+    if not isinstance(start, int) or not isinstance(end, int):
+        return None
+    if end - start != len(text):
+        problems.add("offsets", f"statement text of {len(text)} characters at offsets {start}:{end}", task_id)
+        return start
+    if documents is None:
+        return start
+    source = documents.get(str(data.get("doc_id")))
+    if source is None:
+        counts["offsets_unchecked"] += 1
+        return start
+    if source[start:end] != text:
+        problems.add("offsets", f"statement text that is not the source text at its offsets (document {data.get('doc_id')})", task_id)
+    else:
+        counts["offsets_checked"] += 1
+    return start
+
+
+def _latest_per_annotator(annotations: list[Annotation], counts: Counter[str]) -> list[Annotation]:
+    """Keep one answer per annotator: the latest non-skipped one (an edit or a redo replaces the old)."""
+    by: dict[str, Annotation] = {}
+    for a in annotations:
+        old = by.get(a.annotator)
+        if old is None:
+            by[a.annotator] = a
+            continue
+        counts["superseded"] += 1
+        # A real answer beats a skip; among equals the later update wins.
+        rank_new = (a.status == OK, a.updated_at or "")
+        rank_old = (old.status == OK, old.updated_at or "")
+        if rank_new >= rank_old:
+            by[a.annotator] = a
+    return list(by.values())
+
+
+def statement_key(data: Mapping[str, Any]) -> str:
+    """The statement id of a task, falling back to a hash of its text for tasks made by other tools.
+
+    Example:
+        >>> statement_key({"statement_id": "doc1:ab12cd34ef"})
+        'doc1:ab12cd34ef'
+    """
+    sid = data.get("statement_id")
+    if isinstance(sid, str) and sid:
+        return sid
+    return "text:" + hashlib.sha1(str(data.get("text", "")).encode("utf-8")).hexdigest()[:10]
+
+
+def annotation_role(annotation: Annotation, mode: str) -> str | None:
+    """The argument role an annotation gives its statement.
+
+    Pair mode: the ``role`` choice. Discovery mode has no role choice; the role is read off the
+    spans: ``Claim`` when any claim span is marked, else ``Premise`` when a premise span is, else
+    ``None`` (the statement carries no argument unit).
+
+    Example:
+        >>> annotation_role(Annotation(1, 1, "a@x", "ok", role="Claim"), "pair")
+        'Claim'
+    """
+    if mode == PAIR:
+        return annotation.role
+    labels = {s.label for s in annotation.spans}
+    for label in _SPAN_LABELS:
+        if label in labels:
+            return label
+    return "None"
+
+
+def answers_by_target(task: Task, mode: str) -> dict[str, list[tuple[Annotation, str | None, str | None]]]:
+    """Each voting annotation's ``(role, stance)`` for every target the task is labelled for.
+
+    Pair mode: the task's one target. Discovery mode: every target that at least one annotator
+    ticked; an annotator who did not tick it answers stance ``None`` for it (no position on it).
+
+    Returns:
+        ``{target_id: [(annotation, role, stance), ...]}`` in a stable order.
+
+    Example:
+        >>> answers_by_target(task, "pair")
+        {'us_japan_alliance': [(Annotation(...), 'Claim', 'Against'), ...]}
+    """
+    valid = task.valid
+    if mode == PAIR:
+        return {task.data["target"]: [(a, a.role, a.stance) for a in valid]}
+    targets: list[str] = []
+    for a in valid:
+        targets.extend(t for t in a.targets if t not in targets)
+    out: dict[str, list[tuple[Annotation, str | None, str | None]]] = {}
+    for t in targets:
+        out[t] = [
+            (a, annotation_role(a, mode), a.stances.get(t) if t in a.targets else "None") for a in valid
+        ]
+    return out
