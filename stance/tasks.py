@@ -1,0 +1,392 @@
+"""Statements (the output of ``stance segment``) → Label Studio import tasks.
+
+Two task modes (DESIGN.md section 2):
+
+- ``pair``: one task per statement × target, controls ``role`` and ``stance``;
+- ``discovery``: one task per statement, the annotator ticks the targets it takes a position on.
+
+Every task carries ``task_key`` (``"{statement_id}|{target}"`` in pair mode, the statement id in
+discovery mode) and ``schema_version``: ``stance push`` uses them to import each task once.
+Optional pre-annotations come from any classifier that follows the estimator contract of
+DESIGN.md section 4 (:class:`Predictor`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from stance.errors import StanceError
+from stance.io import read_jsonl
+from stance.schema import MODES, Schema, Target
+
+__all__ = [
+    "Predictor",
+    "read_statements",
+    "validate_statement",
+    "build_tasks",
+    "task_key",
+    "load_predictor",
+    "PREDICTION_BATCH",
+]
+
+logger = logging.getLogger(__name__)
+logger.addHandler(logging.NullHandler())
+
+PREDICTION_BATCH = 256
+
+# Fields every statement must have, with their types (the rest of DESIGN.md section 1 is optional
+# here so that hand-made statement files stay easy to write).
+_REQUIRED: dict[str, tuple[type, ...]] = {"id": (str,), "doc_id": (str,), "text": (str,)}
+_OPTIONAL_INT = ("start", "end", "index", "paragraph")
+_OPTIONAL_STR = ("holder", "holder_type", "genre", "title", "split", "section")
+
+
+@runtime_checkable
+class Predictor(Protocol):
+    """What pre-annotation needs from a classifier (the estimator contract of DESIGN.md section 4).
+
+    ``predict_proba(X)`` takes a list of ``{"text": ..., "target": <target text>}`` dicts and returns
+    an array of shape ``(len(X), len(classes_))``. ``classes_`` holds label strings: role labels
+    (``None``/``Claim``/``Premise``) for a role model, stance labels for a stance or joint model.
+    A model may also carry ``task`` (``role``/``stance``/``joint``) and ``model_version``.
+    """
+
+    classes_: Sequence[str]
+
+    def predict_proba(self, X: Any) -> Any:  # noqa: N803 (scikit-learn naming)
+        """Return class probabilities, one row per input, columns in ``classes_`` order."""
+        ...
+
+
+def task_key(statement_id: str, target_id: str | None) -> str:
+    """The idempotency key of a task: ``"{statement_id}|{target}"`` or the statement id alone.
+
+    Example:
+        >>> task_key("doc:abc", "us_japan_alliance")
+        'doc:abc|us_japan_alliance'
+    """
+    return f"{statement_id}|{target_id}" if target_id else statement_id
+
+
+def validate_statement(record: dict[str, Any], where: str) -> dict[str, Any]:
+    """Check one statement record; return it unchanged.
+
+    Args:
+        record: One parsed line of a statements file.
+        where: How to name it in errors, e.g. ``"statements.jsonl line 3"``.
+
+    Raises:
+        StanceError: naming the place, the field, what was expected and what was found.
+
+    Example:
+        >>> validate_statement({"id": "d:1", "doc_id": "d", "text": "Hi."}, "line 1")["id"]
+        'd:1'
+    """
+    for field, types in _REQUIRED.items():
+        value = record.get(field)
+        if value is None:
+            raise StanceError(f"{where}: statement has no `{field}` field",
+                              hint="statements come from `stance segment` (DESIGN.md section 1)")
+        if not isinstance(value, types) or not value.strip():
+            raise StanceError(f"{where}: `{field}` must be a non-empty string, found {value!r}")
+    for field in _OPTIONAL_INT:
+        value = record.get(field)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise StanceError(f"{where}: `{field}` must be a non-negative integer, found {value!r}")
+    for field in _OPTIONAL_STR:
+        value = record.get(field)
+        if value is not None and not isinstance(value, str):
+            raise StanceError(f"{where}: `{field}` must be a string, found {value!r}")
+    start, end = record.get("start"), record.get("end")
+    if start is not None and end is not None and end - start != len(record["text"]):
+        raise StanceError(
+            f"{where}: statement {record['id']}: end - start = {end - start} but the text has {len(record['text'])} characters",
+            hint="`text` must be exactly source_text[start:end]; re-run `stance segment`",
+        )
+    return record
+
+
+def read_statements(path: str | Path) -> list[dict[str, Any]]:
+    """Read and validate a statements JSONL file.
+
+    Args:
+        path: A file written by ``stance segment``.
+
+    Returns:
+        The statements, in file order.
+
+    Raises:
+        StanceError: naming the line of a bad or repeated statement.
+
+    Example:
+        >>> statements = read_statements("tests/data/statements_small.jsonl")
+        >>> statements[0]["doc_id"]
+        '000_195aff00a3928bad'
+    """
+    seen: dict[str, int] = {}
+    out: list[dict[str, Any]] = []
+    for lineno, record in read_jsonl(path, what="statements file"):
+        where = f"{path} line {lineno}"
+        validate_statement(record, where)
+        first = seen.setdefault(record["id"], lineno)
+        if first != lineno:
+            raise StanceError(f"{where}: statement id {record['id']!r} repeats line {first}",
+                              hint="ids must be unique; re-run `stance segment`")
+        out.append(record)
+    if not out:
+        raise StanceError(f"statements file {path} has no statements", hint="run `stance segment` first")
+    return out
+
+
+def _neighbours(statements: Sequence[dict[str, Any]]) -> dict[str, tuple[str, str]]:
+    """Previous and next statement text within each document, ordered by ``index`` (else file order)."""
+    by_doc: dict[str, list[tuple[int, int, dict[str, Any]]]] = defaultdict(list)
+    for pos, s in enumerate(statements):
+        idx = s.get("index")
+        by_doc[s["doc_id"]].append((idx if isinstance(idx, int) else pos, pos, s))
+    out: dict[str, tuple[str, str]] = {}
+    for items in by_doc.values():
+        items.sort(key=lambda x: (x[0], x[1]))
+        for i, (_, _, s) in enumerate(items):
+            prev = items[i - 1][2]["text"] if i > 0 else ""
+            nxt = items[i + 1][2]["text"] if i + 1 < len(items) else ""
+            out[s["id"]] = (prev, nxt)
+    return out
+
+
+def _s(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _base_data(s: dict[str, Any], prev: str, nxt: str, schema: Schema) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "text": s["text"],
+        "statement_id": s["id"],
+        "doc_id": s["doc_id"],
+        "holder": _s(s.get("holder")),
+        "holder_type": _s(s.get("holder_type")),
+        "genre": _s(s.get("genre")),
+        "title": _s(s.get("title")),
+        "prev_text": prev,
+        "next_text": nxt,
+        "start": s.get("start"),
+        "end": s.get("end"),
+        "schema_version": schema.version,
+    }
+    if s.get("split") is not None:
+        data["split"] = s["split"]
+    return data
+
+
+def _predictor_task(predictor: Predictor, schema: Schema) -> str:
+    task = getattr(predictor, "task", None)
+    if task in ("role", "stance", "joint"):
+        return str(task)
+    classes = {str(c) for c in predictor.classes_}
+    if classes & {"Claim", "Premise"}:
+        return "role"
+    return "joint" if "None" in classes else "stance"
+
+
+def _predict(predictor: Predictor, X: list[dict[str, str]], *, progress: bool) -> list[list[float]]:
+    """Run ``predict_proba`` in batches (a transformer model needs them), with an optional bar."""
+    from tqdm.auto import tqdm
+
+    rows: list[list[float]] = []
+    batches = range(0, len(X), PREDICTION_BATCH)
+    for i in tqdm(batches, desc="pre-annotating", unit="batch", disable=not progress or len(X) <= PREDICTION_BATCH):
+        proba = predictor.predict_proba(X[i : i + PREDICTION_BATCH])
+        rows.extend([float(p) for p in row] for row in proba)
+    if len(rows) != len(X):
+        raise StanceError(f"the model returned {len(rows)} probability rows for {len(X)} inputs",
+                          hint="predict_proba must return one row per input")
+    return rows
+
+
+def _choice(from_name: str, value: str, score: float) -> dict[str, Any]:
+    return {"from_name": from_name, "to_name": "text", "type": "choices", "value": {"choices": [value]}, "score": score}
+
+
+def build_tasks(
+    statements: Iterable[dict[str, Any]],
+    schema: Schema,
+    *,
+    mode: str = "pair",
+    targets: Sequence[str] | None = None,
+    predictor: Predictor | None = None,
+    model_version: str | None = None,
+    progress: bool = False,
+) -> list[dict[str, Any]]:
+    """Turn statements into Label Studio import tasks.
+
+    Args:
+        statements: Statement records (DESIGN.md section 1), e.g. from :func:`read_statements`.
+        schema: The label schema; its version goes into every task.
+        mode: ``"pair"`` (one task per statement × target) or ``"discovery"`` (one per statement).
+        targets: Target ids to use (all targets of the schema when None).
+        predictor: Optional classifier for pre-annotations (:class:`Predictor`).
+        model_version: Recorded in each prediction; defaults to the predictor's ``model_version``.
+        progress: Show a progress bar while predicting.
+
+    Returns:
+        A list of ``{"data": {...}}`` tasks, with ``"predictions"`` when a predictor is given,
+        ready for Label Studio's import (API or UI).
+
+    Example:
+        >>> tasks = build_tasks(read_statements("tests/data/statements_small.jsonl"), load_schema(),
+        ...                     targets=["us_japan_alliance"])
+        >>> tasks[0]["data"]["task_key"].endswith("|us_japan_alliance")
+        True
+    """
+    if mode not in MODES:
+        raise StanceError(f"unknown mode {mode!r}", hint="use --mode pair or --mode discovery")
+    chosen: tuple[Target, ...] = schema.select_targets(list(targets) if targets else None)
+    rows = [validate_statement(s, f"statement {i + 1}") for i, s in enumerate(statements)]
+    neighbours = _neighbours(rows)
+
+    tasks: list[dict[str, Any]] = []
+    pairs: list[tuple[dict[str, Any], Target | None]] = []
+    for s in rows:
+        prev, nxt = neighbours[s["id"]]
+        base = _base_data(s, prev, nxt, schema)
+        if mode == "pair":
+            for t in chosen:
+                data = {**base, "target": t.id, "target_name": t.name, "target_definition": t.definition,
+                        "task_key": task_key(s["id"], t.id)}
+                tasks.append({"data": data})
+                pairs.append((s, t))
+        else:
+            tasks.append({"data": {**base, "task_key": task_key(s["id"], None)}})
+            pairs.append((s, None))
+
+    keys = [t["data"]["task_key"] for t in tasks]
+    if len(set(keys)) != len(keys):
+        dupes = sorted({k for k in keys if keys.count(k) > 1})[:3]
+        raise StanceError(f"statement ids repeat: {', '.join(dupes)}", hint="ids must be unique; re-run `stance segment`")
+
+    if predictor is not None:
+        _attach_predictions(tasks, pairs, schema, chosen, predictor, mode=mode,
+                            model_version=model_version, progress=progress)
+    logger.info("built %d %s-mode tasks from %d statements", len(tasks), mode, len(rows))
+    return tasks
+
+
+def _attach_predictions(
+    tasks: list[dict[str, Any]],
+    pairs: list[tuple[dict[str, Any], Target | None]],
+    schema: Schema,
+    chosen: tuple[Target, ...],
+    predictor: Predictor,
+    *,
+    mode: str,
+    model_version: str | None,
+    progress: bool,
+) -> None:
+    classes = [str(c) for c in predictor.classes_]
+    kind = _predictor_task(predictor, schema)
+    allowed = set(schema.roles if kind == "role" else schema.stances)
+    unknown = [c for c in classes if c not in allowed]
+    if unknown:
+        raise StanceError(
+            f"the model's labels {unknown} are not {kind} labels of schema version {schema.version}",
+            hint=f"expected labels among {sorted(allowed)}",
+        )
+    version = model_version or str(getattr(predictor, "model_version", "") or "unknown")
+    control = "role" if kind == "role" else "stance"
+
+    if mode == "pair":
+        X = [{"text": s["text"], "target": t.name} for s, t in pairs if t is not None]
+        proba = _predict(predictor, X, progress=progress)
+        for task, row in zip(tasks, proba):
+            best = max(range(len(classes)), key=row.__getitem__)
+            task["predictions"] = [{"model_version": version, "score": row[best],
+                                    "result": [_choice(control, classes[best], row[best])]}]
+        return
+
+    # Discovery mode: one model run per statement × target, folded back into one prediction a task.
+    if kind == "stance":
+        raise StanceError(
+            "a `stance` model (Favor/Against only) cannot say which targets a statement takes a position on",
+            hint="use a `joint` model (None/Favor/Against) or a `role` model for discovery-mode pre-annotations",
+        )
+    X = [{"text": s["text"], "target": t.name} for s, _ in pairs for t in chosen]
+    proba = _predict(predictor, X, progress=progress)
+    n = len(chosen)
+    for i, task in enumerate(tasks):
+        rows = proba[i * n : (i + 1) * n]
+        result: list[dict[str, Any]] = []
+        if kind == "joint":
+            picked = []
+            for t, row in zip(chosen, rows):
+                best = max(range(len(classes)), key=row.__getitem__)
+                if classes[best] != "None":
+                    picked.append((t, classes[best], row[best]))
+            if picked:
+                score = min(p for _, _, p in picked)
+                result.append({"from_name": "targets", "to_name": "text", "type": "choices",
+                               "value": {"choices": [t.id for t, _, _ in picked]}, "score": score})
+                result += [_choice(f"stance_{t.id}", label, p) for t, label, p in picked]
+            else:
+                score = min(max(row) for row in rows)
+        else:  # role model: the role of the statement as a whole (highest over targets), as a span
+            text = task["data"]["text"]
+            best_row = max(rows, key=lambda r: max(p for c, p in zip(classes, r) if c != "None") if len(classes) > 1 else 0)
+            best = max(range(len(classes)), key=best_row.__getitem__)
+            score = best_row[best]
+            if classes[best] != "None":
+                result.append({"id": "pred0", "from_name": "span", "to_name": "text", "type": "labels", "score": score,
+                               "value": {"start": 0, "end": len(text), "text": text, "labels": [classes[best]]}})
+        task["predictions"] = [{"model_version": version, "score": float(score), "result": result}]
+
+
+def load_predictor(model_dir: str | Path) -> tuple[Predictor, str]:
+    """Load a saved model folder for pre-annotations.
+
+    Args:
+        model_dir: A folder written by ``stance train`` (holds ``stance_model.json``).
+
+    Returns:
+        ``(estimator, model_version)``.
+
+    Raises:
+        StanceError: when the folder is not a stance model.
+
+    Example:
+        >>> predictor, version = load_predictor("runs/tfidf-joint")
+    """
+    model_dir = Path(model_dir)
+    meta_path = model_dir / "stance_model.json"
+    if not meta_path.is_file():
+        raise StanceError(f"{model_dir} is not a stance model folder (no stance_model.json)",
+                          hint="pass a folder written by `stance train`")
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise StanceError(f"{meta_path}: not valid JSON ({exc.msg})") from None
+    from stance.models import load_model  # lazy: may import torch
+
+    model = load_model(model_dir)
+    if not isinstance(model, Predictor):
+        raise StanceError(f"the model in {model_dir} has no predict_proba/classes_", hint="retrain it with `stance train`")
+    if getattr(model, "task", None) is None and meta.get("task"):
+        try:
+            model.task = meta["task"]  # type: ignore[attr-defined]
+        except AttributeError:
+            pass
+    return model, str(meta.get("model_version") or model_dir.name)
+
+
+def iter_chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    """Yield consecutive slices of at most ``size`` items.
+
+    Example:
+        >>> [len(c) for c in iter_chunks(list(range(5)), 2)]
+        [2, 2, 1]
+    """
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
