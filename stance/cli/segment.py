@@ -1,5 +1,92 @@
-"""CLI commands for the segment stage (registered on import by stance.cli)."""
+"""``stance segment``: documents → statements.jsonl (with optional audit side files)."""
 
 from __future__ import annotations
 
-from stance.cli._app import app, cli_command  # noqa: F401
+import contextlib
+import json
+import textwrap
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from stance.cli._app import app, cli_command
+from stance.errors import StanceError
+from stance.io import atomic_write, check_output_path
+
+
+def _jsonl_line(record: dict[str, Any]) -> str:
+    return json.dumps(record, ensure_ascii=False) + "\n"
+
+
+@app.command("segment")
+@cli_command
+def segment_command(
+    paths: list[Path] = typer.Argument(..., help="Files or folders of .txt, .md, .html or .jsonl documents."),
+    output: Path = typer.Option(..., "--output", "-o", help="Statements file to write (JSON Lines)."),
+    fmt: str = typer.Option("jsonl", "--format", help="Also print the statements: 'jsonl' prints nothing, 'table' a readable view."),
+    summary: bool = typer.Option(False, "--summary", help="Print statements, holders and removed lines per document."),
+    show_removed: bool = typer.Option(False, "--show-removed", help="Print every removed span with its rule."),
+    removed: Path | None = typer.Option(None, "--removed", help="Write removed spans to this JSONL file."),
+    documents: Path | None = typer.Option(None, "--documents", help="Write each document's source text and metadata (JSONL)."),
+    config: Path | None = typer.Option(None, "--config", help="Cleaning patterns (default: configs/cleaning.yaml)."),
+) -> None:
+    """Split documents into clean, attributed statements, one JSON object per line."""
+    from stance.segment import iter_segmented, load_cleaning_config
+
+    if fmt not in ("jsonl", "table"):
+        raise StanceError(f"--format {fmt!r} is not known", hint="use --format jsonl or --format table")
+    outputs = [p for p in (output, removed, documents) if p is not None]
+    if len({p.resolve() for p in outputs}) < len(outputs):
+        raise StanceError("-o, --removed and --documents must be different files", hint="give each its own path")
+    for path in outputs:
+        check_output_path(path)
+    cleaning = load_cleaning_config(config)
+
+    n_statements = n_docs = 0
+    with contextlib.ExitStack() as stack:
+        out_fh = stack.enter_context(atomic_write(output))
+        removed_fh = stack.enter_context(atomic_write(removed)) if removed else None
+        docs_fh = stack.enter_context(atomic_write(documents)) if documents else None
+        for seg in iter_segmented(paths, config=cleaning):
+            n_docs += 1
+            for statement in seg.statements:
+                out_fh.write(_jsonl_line(statement.to_dict()))
+            n_statements += len(seg.statements)
+            if removed_fh is not None:
+                for removal in seg.removed:
+                    removed_fh.write(_jsonl_line(removal.to_dict()))
+            if docs_fh is not None:
+                docs_fh.write(_jsonl_line(seg.document_record()))
+            if fmt == "table":
+                _print_table(seg)
+            if show_removed:
+                for r in seg.removed:
+                    typer.echo(f"removed {r.doc_id} [{r.start}:{r.end}] {r.rule:<16} {r.text[:100]!r}")
+            if summary:
+                _print_summary(seg)
+    typer.echo(f"wrote {n_statements} statements from {n_docs} documents to {output}", err=True)
+
+
+def _print_summary(seg: Any) -> None:
+    holders = Counter((s.holder, s.holder_type) for s in seg.statements)
+    rules = Counter(r.rule for r in seg.removed)
+    meta = seg.metadata
+    typer.echo(f"{seg.document.doc_id}  [{meta.get('genre')}]  {meta.get('title') or '(no title)'}")
+    typer.echo(f"  source: {meta.get('source')}  date: {meta.get('date')}  dateline: {meta.get('dateline')}")
+    typer.echo(f"  statements: {len(seg.statements)}")
+    top = ", ".join(f"{h} ({t}) {n}" for (h, t), n in holders.most_common(6))
+    typer.echo(f"  holders: {top}")
+    typer.echo(f"  removed: {len(seg.removed)} spans: " + ", ".join(f"{r} {n}" for r, n in sorted(rules.items())))
+
+
+def _print_table(seg: Any) -> None:
+    meta = seg.metadata
+    typer.echo(f"\n== {seg.document.doc_id}: {meta.get('title') or '(no title)'}")
+    for s in seg.statements:
+        where = s.section if not s.comment_id else f"comment {s.comment_id}"
+        who = f"{s.holder} ({s.holder_type}{', quote' if s.in_quote else ''})"
+        head = f"{s.index:>4} p{s.paragraph:<3} {where:<12} {who}"
+        typer.echo(head)
+        typer.echo(textwrap.indent(textwrap.fill(s.text, 96), "       "))

@@ -1,0 +1,405 @@
+"""The corpus stage: documents → clean, attributed statements (``stance segment``).
+
+One module per concern:
+
+- :mod:`~stance.segment.documents`: find, decode and load input files (.txt, .md, .html, .jsonl)
+  and their ``metadata.yaml``;
+- :mod:`~stance.segment.clean`: boilerplate rules and the ``configs/cleaning.yaml`` patterns;
+- :mod:`~stance.segment.structure`: title, dateline, paragraphs, transcript turns, comment threads;
+- :mod:`~stance.segment.sentences`: sentence spans (blingfire) and quotation tracking;
+- :mod:`~stance.segment.holders`: people, aliases and attribution cues;
+- this module: puts them together into :class:`Statement` records.
+
+Offsets are always into the document's source text: ``text[start:end] == statement.text``.
+A dateline ("MOSCOW, January 16. /TASS/.") and a transcript turn label ("Sergey Lavrov:") are
+not part of the statement text; they go to the ``dateline`` field and the holder.
+
+Example:
+    >>> from stance.segment import segment_paths
+    >>> first = next(segment_paths(["seeds"]))
+    >>> first.section, first.holder
+    ('title', 'Sergey Lavrov')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from stance.segment.clean import CleaningConfig, Removal, load_cleaning_config
+from stance.segment.documents import Document, iter_documents
+from stance.segment.holders import (
+    PersonRegistry,
+    attribution_after,
+    attribution_before,
+    reported_subject,
+    title_subject,
+)
+from stance.segment.sentences import QuoteSpan, quote_spans, split_sentences
+from stance.segment.structure import Block, Layout, analyze
+
+__all__ = [
+    "STATEMENT_FIELDS",
+    "CleaningConfig",
+    "Document",
+    "Removal",
+    "SegmentedDocument",
+    "Statement",
+    "iter_documents",
+    "iter_segmented",
+    "load_cleaning_config",
+    "segment_document",
+    "segment_paths",
+    "statement_id",
+]
+
+logger = logging.getLogger(__name__)
+logger.addHandler(logging.NullHandler())
+
+_ALNUM = re.compile(r"\w")
+_GENERIC_SPEAKERS = {"question", "answer", "q", "a", "moderator", "host", "interviewer", "journalist", "reporter"}
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement: a sentence (or a title) with its holder and document metadata.
+
+    The fields and their order are the contract of DESIGN.md section 1.
+    """
+
+    id: str
+    doc_id: str
+    text: str
+    start: int
+    end: int
+    index: int
+    paragraph: int
+    section: str
+    holder: str
+    holder_type: str
+    in_quote: bool
+    genre: str | None
+    title: str | None
+    source: str | None
+    date: str | None
+    dateline: str | None
+    url: str | None
+    comment_id: str | None
+    reply_to: str | None
+    comment_author: str | None
+    comment_time: str | None
+    source_path: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The statement as a plain dict, in contract field order."""
+        return asdict(self)
+
+
+STATEMENT_FIELDS = tuple(Statement.__dataclass_fields__)
+
+
+@dataclass
+class SegmentedDocument:
+    """The result of segmenting one document: statements, removed spans and metadata."""
+
+    document: Document
+    statements: list[Statement] = field(default_factory=list)
+    removed: list[Removal] = field(default_factory=list)
+    metadata: dict[str, str | None] = field(default_factory=dict)
+
+    def document_record(self) -> dict[str, Any]:
+        """The record of the ``--documents`` side file: id, path, metadata and the source text."""
+        return {
+            "doc_id": self.document.doc_id,
+            "source_path": self.document.source_path,
+            **self.metadata,
+            "text": self.document.text,
+        }
+
+
+def statement_id(doc_id: str, text: str, seen: dict[str, int]) -> str:
+    """The stable id of a statement: ``{doc_id}:{sha1(text)[:10]}``, ``-2``, ``-3`` ... for repeats.
+
+    Args:
+        doc_id: Document id.
+        text: Statement text.
+        seen: Counts of ids already given in this document (updated).
+
+    Example:
+        >>> seen = {}
+        >>> statement_id("d", "Yes.", seen), statement_id("d", "Yes.", seen)
+        ('d:...', 'd:...-2')
+    """
+    base = f"{doc_id}:{hashlib.sha1(text.encode('utf-8')).hexdigest()[:10]}"
+    seen[base] = seen.get(base, 0) + 1
+    return base if seen[base] == 1 else f"{base}-{seen[base]}"
+
+
+class _Attributor:
+    """Assigns holder, holder_type and in_quote to the sentences of one document, in order."""
+
+    def __init__(self, text: str, layout: Layout, registry: PersonRegistry, author: str) -> None:
+        self.text = text
+        self.registry = registry
+        self.author = author
+        self.last_speaker: str | None = None
+        self._turn_spans: dict[int, list[QuoteSpan]] = {}
+        ranges: dict[int, tuple[int, int]] = {}
+        for b in layout.blocks:
+            if b.turn is not None:
+                s, e = ranges.get(b.turn, (b.start, b.end))
+                ranges[b.turn] = (min(s, b.start), max(e, b.end))
+        self._turn_ranges = ranges
+
+    def _resolve(self, subject: str | None, pos: int) -> str | None:
+        if not subject:
+            return None
+        return self.registry.resolve(subject, pos, last_speaker=self.last_speaker)
+
+    def _speaker_name(self, label: str) -> str:
+        if label.lower() in _GENERIC_SPEAKERS:
+            return label
+        return self.registry.canonical(label)
+
+    def assign(self, block: Block, sents: list[tuple[int, int]]) -> list[tuple[str, str, bool]]:
+        text = self.text
+        firsts = [_first_alnum(text, s, e) for s, e in sents]
+        if block.section == "comment":
+            spans = quote_spans(text, block.start, block.end)
+            holder = block.comment_author or "anonymous"
+            return [(holder, "commenter", _inside(spans, f)) for f in firsts]
+        if block.section == "turn":
+            assert block.turn is not None and block.speaker is not None
+            if block.turn not in self._turn_spans:
+                s, e = self._turn_ranges[block.turn]
+                self._turn_spans[block.turn] = quote_spans(text, s, e)
+            spans = self._turn_spans[block.turn]
+            speaker = self._speaker_name(block.speaker)
+            if speaker.lower() not in _GENERIC_SPEAKERS:
+                self.last_speaker = speaker
+            return [(speaker, "speaker", _inside(spans, f)) for f in firsts]
+        if block.whole:  # a title: "Lavrov: If Japan wants peace ..." quotes Lavrov
+            who = self._resolve(title_subject(text[block.start : block.end]), block.start)
+            return [(who, "quoted", False) if who else (self.author, "author", False) for _ in sents]
+        return self._assign_body(block, sents, firsts)
+
+    def _assign_body(self, block: Block, sents: list[tuple[int, int]], firsts: list[int]) -> list[tuple[str, str, bool]]:
+        text = self.text
+        spans = quote_spans(text, block.start, block.end)
+        subjects: list[tuple[str | None, int]] = []
+        for k, q in enumerate(spans):
+            after_end = spans[k + 1].start if k + 1 < len(spans) else block.end
+            subject = attribution_after(text[q.end : min(after_end, q.end + 120)]) if q.closed else None
+            if subject is None:
+                before_start = max(spans[k - 1].end if k else block.start, _sentence_start(sents, q.start), q.start - 160)
+                subject = attribution_before(text[before_start : q.start])
+            subjects.append((subject, q.start))
+        resolved: dict[int, str | None] = {}
+
+        def span_holder(k: int) -> str | None:
+            if k not in resolved:
+                resolved[k] = self._resolve(*subjects[k])
+            return resolved[k]
+
+        block_quote = self._resolve(block.quoted_by, block.start) if block.quoted_by else None
+        out: list[tuple[str, str, bool]] = []
+        for (s, e), first in zip(sents, firsts):
+            k = _span_index(spans, first)
+            if k is not None:
+                holder = span_holder(k)
+                # A quotation without its own cue belongs to its neighbours' speaker.
+                for other in [*range(k - 1, -1, -1), *range(k + 1, len(spans))]:
+                    if holder is not None:
+                        break
+                    holder = span_holder(other)
+                holder = holder or block_quote or self.last_speaker
+                out.append((holder, "quoted", True) if holder else (self.author, "author", True))
+            else:
+                masked = _mask(text, s, e, spans)
+                holder = None
+                for subject in reported_subject(masked):
+                    holder = self._resolve(subject, s)
+                    if holder:
+                        break
+                if holder:
+                    out.append((holder, "quoted", False))
+                elif block_quote:
+                    out.append((block_quote, "quoted", True))
+                else:
+                    out.append((self.author, "author", False))
+            if out[-1][1] == "quoted":
+                self.last_speaker = out[-1][0]
+        # Reported speech goes on between two cues of the same speaker ("Lavrov added that ... .
+        # This is a real problem ... . Lavrov recalled that ...").
+        for i in range(1, len(out) - 1):
+            if out[i][1] == "author":
+                before = {h for h, t, _ in out[:i] if t == "quoted"}
+                after = {h for h, t, _ in out[i + 1 :] if t == "quoted"}
+                prev = next((h for h, t, _ in reversed(out[:i]) if t == "quoted"), None)
+                if prev is not None and prev in after and prev in before:
+                    out[i] = (prev, "quoted", out[i][2])
+        return out
+
+
+def _first_alnum(text: str, s: int, e: int) -> int:
+    m = _ALNUM.search(text, s, e)
+    return m.start() if m else s
+
+
+def _span_index(spans: list[QuoteSpan], pos: int) -> int | None:
+    for k, q in enumerate(spans):
+        if q.start < pos < q.end:
+            return k
+        if q.start > pos:
+            return None
+    return None
+
+
+def _inside(spans: list[QuoteSpan], pos: int) -> bool:
+    return _span_index(spans, pos) is not None
+
+
+def _sentence_start(sents: list[tuple[int, int]], pos: int) -> int:
+    start = 0
+    for s, _ in sents:
+        if s <= pos:
+            start = s
+        else:
+            break
+    return start
+
+
+def _mask(text: str, s: int, e: int, spans: list[QuoteSpan]) -> str:
+    """The sentence with quoted words blanked, so that verbs inside quotations are not cues."""
+    sentence = text[s:e]
+    inner = [(max(q.start, s), min(q.end, e)) for q in spans if q.start < e and q.end > s]
+    if not inner:
+        return sentence
+    chars = list(sentence)
+    for a, b in inner:
+        for i in range(a - s + 1, b - s - 1):
+            chars[i] = " "
+    return "".join(chars)
+
+
+def _infer_genre(layout: Layout) -> str:
+    if any(b.section == "comment" for b in layout.blocks):
+        return "news_with_comments"
+    if layout.speakers:
+        return "transcript"
+    return "news_report"
+
+
+def segment_document(document: Document, config: CleaningConfig | None = None) -> SegmentedDocument:
+    """Segment one document into statements, recording every removed span.
+
+    Args:
+        document: A decoded document (see :func:`iter_documents`).
+        config: Cleaning patterns; the bundled ``configs/cleaning.yaml`` when ``None``.
+
+    Returns:
+        A :class:`SegmentedDocument` with statements in document order.
+
+    Example:
+        >>> doc = Document("d1", "MOSCOW, May 1. /TASS/. Lavrov said it rained.", "d1.txt")
+        >>> [(s.text, s.holder, s.dateline) for s in segment_document(doc).statements]
+        [('Lavrov said it rained.', 'TASS', 'MOSCOW, May 1. /TASS/.')]
+    """
+    config = config if config is not None else load_cleaning_config()
+    text = document.text
+    meta = document.meta
+    layout = analyze(text, config, markdown=document.kind == "md", known_title=meta.get("title"))
+    metadata: dict[str, str | None] = {
+        "genre": meta.get("genre") or _infer_genre(layout),
+        "title": meta.get("title") or layout.title,
+        "source": meta.get("source") or layout.source,
+        "date": meta.get("date") or layout.date,
+        "dateline": layout.dateline,
+        "url": meta.get("url"),
+    }
+    author = meta.get("author") or layout.source or metadata["source"] or "author"
+    registry = PersonRegistry(text, layout.speakers)
+    attributor = _Attributor(text, layout, registry, author)
+    result = SegmentedDocument(document, metadata=metadata)
+    result.removed = [Removal(document.doc_id, s, e, text[s:e], rule) for s, e, rule in layout.removed]
+    seen: dict[str, int] = {}
+    for block in layout.blocks:
+        sents = [(block.start, block.end)] if block.whole else list(split_sentences(text, block.start, block.end))
+        if not sents:
+            continue
+        for (s, e), (holder, holder_type, in_quote) in zip(sents, attributor.assign(block, sents)):
+            sentence = text[s:e]
+            result.statements.append(
+                Statement(
+                    id=statement_id(document.doc_id, sentence, seen),
+                    doc_id=document.doc_id,
+                    text=sentence,
+                    start=s,
+                    end=e,
+                    index=len(result.statements),
+                    paragraph=block.paragraph,
+                    section=block.section,
+                    holder=holder,
+                    holder_type=holder_type,
+                    in_quote=in_quote,
+                    genre=metadata["genre"],
+                    title=metadata["title"],
+                    source=metadata["source"],
+                    date=metadata["date"],
+                    dateline=metadata["dateline"],
+                    url=metadata["url"],
+                    comment_id=block.comment_id,
+                    reply_to=block.reply_to,
+                    comment_author=block.comment_author,
+                    comment_time=block.comment_time,
+                    source_path=document.source_path,
+                )
+            )
+    return result
+
+
+def iter_segmented(
+    paths: Iterable[str | os.PathLike[str]], *, config: CleaningConfig | None = None
+) -> Iterator[SegmentedDocument]:
+    """Segment files and folders one document at a time (memory stays bounded by one document).
+
+    Args:
+        paths: Files or folders of .txt, .md, .html, .jsonl documents.
+        config: Cleaning patterns; the bundled ones when ``None``.
+
+    Yields:
+        One :class:`SegmentedDocument` per input document.
+
+    Raises:
+        StanceError: bad input (empty, binary, undecodable, broken JSONL line, empty folder).
+
+    Example:
+        >>> [d.document.doc_id for d in iter_segmented(["seeds"])][:2]
+        ['000_195aff00a3928bad', '001_d1caa0e424b30984']
+    """
+    config = config if config is not None else load_cleaning_config()
+    for document in iter_documents(paths):
+        yield segment_document(document, config)
+
+
+def segment_paths(paths: Iterable[str | os.PathLike[str]], *, config: CleaningConfig | None = None) -> Iterator[Statement]:
+    """Yield the statements of files and folders, streaming one document at a time.
+
+    Args:
+        paths: Files or folders.
+        config: Cleaning patterns; the bundled ones when ``None``.
+
+    Yields:
+        :class:`Statement` records in input order.
+
+    Example:
+        >>> sum(1 for _ in segment_paths(["seeds"])) > 100
+        True
+    """
+    for segmented in iter_segmented(paths, config=config):
+        yield from segmented.statements

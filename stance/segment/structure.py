@@ -1,0 +1,453 @@
+"""Document structure: paragraphs, title and standfirst, dateline, body, transcript turns, comment threads.
+
+:func:`analyze` reads one document and decides, for every paragraph, whether it is content
+(and of which section, spoken by whom, in which comment) or a removed span (and by which
+rule). It never edits the text: it returns offsets.
+
+General rules, in page order:
+
+1. Comment thread: from the first comment-widget header ("1. Name Offline Name", or a
+   "Name 23 November 2019 15: 00" line when several exist) to the end.
+2. Header zone (before the first sentence of the article): configured patterns, menu
+   blocks (several short unpunctuated lines in a row), short unpunctuated lines, the title
+   (the first remaining line), date lines, and the standfirst (unpunctuated lines after
+   the title).
+3. Footer zone: lines after the last line that ends like a sentence (links, "Show more",
+   book and product advertisements such as "Title: Subtitle").
+4. Body: configured patterns anywhere, bullet remnants, subheadings (short lines without
+   sentence punctuation), "- said Name." lines (they attribute the block quote above them),
+   repeated paragraphs, a dateline at the start of a paragraph, transcript turn labels.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass, field
+
+from stance.segment.clean import BULLETS, CleaningConfig, ends_like_sentence, is_bullet_only, word_count
+from stance.segment.holders import attribution_line, clean_name, title_speaker
+
+__all__ = ["Block", "Layout", "Paragraph", "analyze", "split_paragraphs"]
+
+_MD_PREFIX = re.compile(r"(?:#{1,6}\s+|>\s*)+")
+_DATELINE = re.compile(
+    r"(?P<dateline>(?P<city>[A-Z][A-Z'.-]+(?:[ -][A-Z][A-Z'.-]+){0,3}),\s+"
+    r"(?P<date>(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?[\s·•]+\d{1,2}(?:,\s*\d{4})?)"
+    r"\s*[.,]?\s*(?:/(?P<src1>[^/\n]{2,30})/\s*\.?|\((?P<src2>[^)\n]{2,30})\)\s*[-–—:.]?|[-–—]\s*)?\s*"
+    r"|(?P<city2>[A-Z][A-Z'.-]+(?:[ -][A-Z][A-Z'.-]+){0,3})\s+\((?P<src3>[^)\n]{2,30})\)\s*[-–—]\s*)"
+)
+_DATE_LINE = re.compile(
+    r"^(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+)?"
+    r"(?:[A-Z][a-z]+\.?\s+\d{1,2}(?:,?\s+\d{4})?|\d{1,2}\s+[A-Z][a-z]+\.?,?\s+\d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{2,4})"
+    r"(?:,?\s+(?:at\s+)?\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*(?:UTC|GMT|MSK|CET|EST|PST)?\s*[+-]?\d{0,2}(?::\d{2})?)?)?$"
+)
+_TURN = re.compile(
+    r"(?P<label>(?P<name>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})(?P<role>(?:,\s*[^,:\"“”\n]{2,60}){0,3})):\s+(?=\S)"
+)
+_GENERIC_TURN_NAMES = {"question", "answer", "q", "a", "moderator", "host", "interviewer", "journalist", "reporter"}
+_TIMESTAMP = (
+    r"\d{1,2}\s+[A-Z][a-z]+\s+\d{4},?\s+\d{1,2}\s*:\s*\d{2}"
+    r"|\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}(?::\d{2})?"
+    r"|[A-Z][a-z]+\s+\d{1,2},\s+\d{4},?\s+(?:at\s+)?\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?"
+)
+_AUTHOR_TIME = re.compile(rf"^(?P<indent>[ \t]*)(?P<author>\S.{{0,80}}?)\s+(?P<time>{_TIMESTAMP})\s*$")
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A paragraph: one line, or several wrapped lines; offsets exclude surrounding whitespace."""
+
+    start: int
+    end: int
+    index: int
+    indent: int = 0
+
+
+@dataclass
+class Block:
+    """A content paragraph (or the part of it that is content) and what it belongs to."""
+
+    start: int
+    end: int
+    paragraph: int
+    section: str
+    speaker: str | None = None
+    comment_id: str | None = None
+    reply_to: str | None = None
+    comment_author: str | None = None
+    comment_time: str | None = None
+    quoted_by: str | None = None  # a "- said Name." line after this block names its speaker
+    turn: int | None = None  # blocks of one transcript turn share this number
+    whole: bool = False  # a title: one statement, not split into sentences
+
+
+@dataclass
+class Layout:
+    """What :func:`analyze` found in one document."""
+
+    blocks: list[Block] = field(default_factory=list)
+    removed: list[tuple[int, int, str]] = field(default_factory=list)
+    title: str | None = None
+    dateline: str | None = None
+    date: str | None = None
+    source: str | None = None
+    speakers: list[tuple[str, str, int]] = field(default_factory=list)
+    title_speaker: str | None = None
+    title_block: Block | None = None
+
+
+def split_paragraphs(text: str, *, markdown: bool = False) -> list[Paragraph]:
+    """Split text into paragraphs with offsets.
+
+    A line is a paragraph of its own, except that a line is joined to the one before it
+    when that one does not end a sentence and the line starts in lower case (a wrapped
+    line), or, in Markdown, whenever both are plain text lines of the same block.
+
+    Args:
+        text: The source text.
+        markdown: Apply Markdown's paragraph convention.
+
+    Returns:
+        Paragraphs in order.
+
+    Example:
+        >>> [p.end for p in split_paragraphs("One line.\\n\\nA wrapped\\nline.")]
+        [9, 27]
+    """
+    paragraphs: list[Paragraph] = []
+    pos = 0
+    cur: list[int] | None = None  # [start, end, indent]
+    prev_blank = True
+    n = len(text)
+    while pos <= n:
+        nl = text.find("\n", pos)
+        if nl < 0:
+            nl = n
+        line_start, line_end = pos, nl
+        stripped = text[line_start:line_end].strip()
+        if not stripped:
+            if cur is not None:
+                paragraphs.append(Paragraph(cur[0], cur[1], len(paragraphs), cur[2]))
+                cur = None
+            prev_blank = True
+        else:
+            s = line_start + (len(text[line_start:line_end]) - len(text[line_start:line_end].lstrip()))
+            e = line_end - (len(text[line_start:line_end]) - len(text[line_start:line_end].rstrip()))
+            indent = len(text[line_start:s].expandtabs(4))
+            join = False
+            if cur is not None and not prev_blank:
+                prev_text = text[cur[0] : cur[1]]
+                first = text[s]
+                if markdown:
+                    join = not re.match(r"(?:[#>*+-]|\d+[.)])\s", text[s : s + 4]) and not prev_text.startswith("#")
+                else:
+                    join = (
+                        first.islower()
+                        and indent == cur[2]
+                        and not ends_like_sentence(prev_text)
+                        and not prev_text.endswith(":")
+                    )
+            if join and cur is not None:
+                cur[1] = e
+            else:
+                if cur is not None:
+                    paragraphs.append(Paragraph(cur[0], cur[1], len(paragraphs), cur[2]))
+                cur = [s, e, indent]
+            prev_blank = False
+        pos = nl + 1
+    if cur is not None:
+        paragraphs.append(Paragraph(cur[0], cur[1], len(paragraphs), cur[2]))
+    return paragraphs
+
+
+def _short_unpunctuated(line: str, max_words: int) -> bool:
+    return word_count(line) <= max_words and not ends_like_sentence(line) and not line.rstrip().endswith((",", ":", ";"))
+
+
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "«": '"', "»": '"'})
+
+
+def _norm(text: str) -> str:
+    return _SPACES.sub(" ", text.translate(_QUOTES)).strip().rstrip(".!?…").lower()
+
+
+def _normalise_time(raw: str) -> str:
+    compact = re.sub(r"\s*:\s*", ":", raw.strip())
+    for fmt in ("%d %B %Y %H:%M", "%d %B %Y, %H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%B %d, %Y %H:%M"):
+        try:
+            return _dt.datetime.strptime(compact, fmt).strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            continue
+    return raw.strip()
+
+
+def _comment_header(line: str, status_words: tuple[str, ...]) -> re.Match[str] | None:
+    if not status_words:
+        return None
+    words = "|".join(re.escape(w) for w in status_words)
+    return re.match(rf"^(?P<num>\d+)[.)]\s+(?P<name>\S.{{0,60}}?)\s+(?:{words})\b", line)
+
+
+def analyze(text: str, config: CleaningConfig, *, markdown: bool = False, known_title: str | None = None) -> Layout:
+    """Find the structure of one document (see the module docstring for the rules).
+
+    Args:
+        text: The source text.
+        config: Cleaning patterns.
+        markdown: The text is Markdown (paragraph joining, ``#`` heading markers).
+        known_title: A title given in metadata; a line equal to it is the title line.
+
+    Returns:
+        A :class:`Layout` with content blocks, removed spans and metadata found in the text.
+
+    Example:
+        >>> lay = analyze("All news\\n\\nTitle of it\\n\\nMOSCOW, May 1. /TASS/. It rained.", load_cleaning_config())
+        >>> lay.title, lay.dateline, [r[2] for r in lay.removed]
+        ('Title of it', 'MOSCOW, May 1. /TASS/.', ['header_nav', 'dateline'])
+    """
+    layout = Layout()
+    paras = split_paragraphs(text, markdown=markdown)
+    if markdown:  # heading and quote markers are markup, not text
+        paras = [
+            Paragraph(p.start + m.end(), p.end, p.index, p.indent) if (m := _MD_PREFIX.match(text, p.start, p.end)) and m.end() < p.end else p
+            for p in paras
+        ]
+    line = {p.index: text[p.start : p.end] for p in paras}
+    removed: dict[int, str] = {}
+
+    def remove(p: Paragraph, rule: str) -> None:
+        removed[p.index] = rule
+        layout.removed.append((p.start, p.end, rule))
+
+    # 1. Comment thread.
+    thread_start = len(paras)
+    status = tuple(config.comment_status_words)
+    heads = [i for i, p in enumerate(paras) if _comment_header(line[p.index], status)]
+    stamped = [i for i, p in enumerate(paras) if _AUTHOR_TIME.match(line[p.index])]
+    if heads:
+        thread_start = heads[0]
+    elif len(stamped) >= 2:
+        thread_start = stamped[0]
+    article = paras[:thread_start]
+
+    # 2. Header zone.
+    i = 0
+    title: Paragraph | None = None
+    standfirst: list[Paragraph] = []
+    known = _norm(known_title) if known_title else None
+    if known:
+        # With a title from metadata, whatever precedes its line at the top of the page is page chrome.
+        for k, p in enumerate(article[:15]):
+            t = line[p.index]
+            if _norm(t) == known or _norm(t[config.title_prefix_length(t) :]) == known:
+                for q in article[:k]:
+                    remove(q, config.match_line(line[q.index]) or "before_title")
+                break
+    runs: dict[int, list[Paragraph]] = {}  # paragraph index -> its run of adjacent lines
+    run: list[Paragraph] = []
+    for p in article[:40]:
+        if run and not _adjacent(text, run[-1], p):
+            run = []
+        run.append(p)
+        runs[p.index] = run
+    while i < len(article):
+        p = article[i]
+        t = line[p.index]
+        if p.index in removed:
+            i += 1
+            continue
+        rule = config.match_line(t) or ("bullet" if is_bullet_only(t) else None)
+        if rule and not (known and _norm(t) == known):
+            remove(p, rule)
+            i += 1
+            continue
+        if title is None:
+            run = runs.get(p.index, [p])
+            menu = sum(_short_unpunctuated(line[q.index], 4) or q.index in removed for q in run)
+            if known and (_norm(t) == known or _norm(t[config.title_prefix_length(t) :]) == known):
+                title = p
+            elif len(run) >= 3 and menu * 2 >= len(run):
+                remove(p, "menu_block")
+            elif _short_unpunctuated(t, 3):
+                remove(p, "header_nav")
+            elif _DATELINE.match(t) or _TURN.match(t) or (ends_like_sentence(t) and not t.rstrip().endswith(("?", "!")) and word_count(t) > 12):
+                break
+            elif word_count(t) <= 40:
+                title = p
+            else:
+                break
+            i += 1
+            continue
+        if _DATE_LINE.match(t):
+            layout.date = layout.date or t.strip()
+            remove(p, "date_line")
+            i += 1
+            continue
+        if _DATELINE.match(t) or _TURN.match(t) or ends_like_sentence(t) or t.rstrip().endswith((",", ":", ";")):
+            break
+        standfirst.append(p)
+        i += 1
+    header_end = i
+
+    # 3. Footer zone: after the last line that ends like a sentence.
+    footer_start = len(article)
+    j = len(article) - 1
+    while j >= header_end:
+        p = article[j]
+        t = line[p.index]
+        if p.index in removed:
+            j -= 1
+            continue
+        rule = config.match_line(t) or ("bullet" if is_bullet_only(t) else None)
+        if rule:
+            remove(p, rule)
+        elif ends_like_sentence(t):
+            break
+        else:
+            remove(p, "footer")
+        footer_start = j
+        j -= 1
+
+    if title is not None:
+        t = line[title.index]
+        cut = config.title_prefix_length(t)
+        if cut:
+            layout.removed.append((title.start, title.start + cut, "title_prefix"))
+        tb = Block(title.start + cut, title.end, title.index, "title", whole=True)
+        layout.blocks.append(tb)
+        layout.title_block = tb
+        layout.title = text[tb.start : tb.end]
+        layout.title_speaker = title_speaker(layout.title)
+    for p in standfirst:
+        layout.blocks.append(Block(p.start, p.end, p.index, "title"))
+
+    # 4. Body.
+    body = [p for p in article[header_end:footer_start] if p.index not in removed]
+    turn_matches = {p.index: m for p in body if (m := _turn_label(line[p.index]))}
+    transcript = len(turn_matches) >= 2
+    seen = {_norm(line[p.index]) for p in standfirst}  # a standfirst repeated in the body is kept once
+    speaker: str | None = None
+    turn_no: int | None = None
+    opening = layout.title_speaker if transcript else None
+    for p in body:
+        t = line[p.index]
+        rule = config.match_line(t) or ("bullet" if is_bullet_only(t) else None)
+        if rule:
+            remove(p, rule)
+            continue
+        who = attribution_line(t)
+        if who and layout.blocks and layout.blocks[-1].section == "body":
+            remove(p, "attribution_line")
+            layout.blocks[-1].quoted_by = who
+            continue
+        start = p.start
+        m = _DATELINE.match(t)
+        if m and m.group("dateline"):
+            dl = m.group("dateline").strip()
+            layout.dateline = layout.dateline or dl
+            src = m.group("src1") or m.group("src2")
+            layout.source = layout.source or (src.strip() if src else None)
+            if m.group("date"):
+                layout.date = layout.date or m.group("date")
+            layout.removed.append((p.start, p.start + m.end(), "dateline"))
+            start = p.start + m.end()
+        elif m:
+            layout.dateline = layout.dateline or m.group(0).strip()
+            layout.source = layout.source or m.group("src3")
+            layout.removed.append((p.start, p.start + m.end(), "dateline"))
+            start = p.start + m.end()
+        if transcript and p.index in turn_matches:
+            tm = turn_matches[p.index]
+            name = clean_name(tm.group("name")) or tm.group("name")
+            role = tm.group("role").strip(" ,")
+            speaker = name
+            turn_no = p.index
+            layout.speakers.append((name, role, p.start))
+            layout.removed.append((p.start, p.start + tm.end(), "turn_label"))
+            layout.blocks.append(Block(p.start + tm.end(), p.end, p.index, "turn", speaker=speaker, turn=turn_no))
+            continue
+        if _short_unpunctuated(t, 8) and not t.rstrip().endswith((",", ":")):
+            remove(p, "subheading")
+            continue
+        key = _norm(text[start : p.end])
+        if word_count(key) >= 6 and key in seen:
+            remove(p, "duplicate")
+            continue
+        seen.add(key)
+        if speaker is not None:
+            layout.blocks.append(Block(start, p.end, p.index, "turn", speaker=speaker, turn=turn_no))
+        elif opening:
+            layout.blocks.append(Block(start, p.end, p.index, "turn", speaker=opening, turn=-1))
+        else:
+            layout.blocks.append(Block(start, p.end, p.index, "body"))
+
+    # 5. Comment thread.
+    stack: list[tuple[int, str]] = []  # (indent, comment id)
+    current: dict[str, str | None] | None = None
+    counter = 0
+    for p in paras[thread_start:]:
+        t = line[p.index]
+        head = _comment_header(t, status)
+        stamp = _AUTHOR_TIME.match(t)
+        if head or (stamp and (current is None or current.get("comment_time") is not None or not heads)):
+            counter += 1
+            num = head.group("num") if head else str(counter)
+            while stack and stack[-1][0] >= p.indent:
+                stack.pop()
+            parent = stack[-1][1] if stack else None
+            cid = f"{parent}.{num}" if parent else num
+            stack.append((p.indent, cid))
+            current = {"comment_id": cid, "reply_to": parent, "comment_author": None, "comment_time": None}
+            if head:
+                current["comment_author"] = head.group("name").strip()
+                remove(p, "comment_header")
+                continue
+        if stamp and current is not None and current.get("comment_time") is None:
+            author = re.sub(r"\s*\([^)]*\)\s*$", "", stamp.group("author")).strip()
+            current["comment_author"] = author or current["comment_author"]
+            current["comment_time"] = _normalise_time(stamp.group("time"))
+            remove(p, "comment_header")
+            continue
+        rule = config.match_line(t) or ("bullet" if is_bullet_only(t) else None)
+        if rule:
+            remove(p, rule)
+            continue
+        if current is None:
+            remove(p, "comment_orphan")
+            continue
+        layout.blocks.append(
+            Block(
+                p.start,
+                p.end,
+                p.index,
+                "comment",
+                comment_id=current["comment_id"],
+                reply_to=current["reply_to"],
+                comment_author=current["comment_author"],
+                comment_time=current["comment_time"],
+            )
+        )
+    layout.blocks.sort(key=lambda b: b.start)
+    layout.removed.sort()
+    return layout
+
+
+def _adjacent(text: str, a: Paragraph, b: Paragraph) -> bool:
+    """Whether two paragraphs sit on consecutive lines (no blank line between them)."""
+    return text.count("\n", a.end, b.start) <= 1
+
+
+def _turn_label(t: str) -> re.Match[str] | None:
+    """A transcript turn label at the start of a paragraph: "Question:", "Sergey Lavrov, Russian Minister ...:"."""
+    m = _TURN.match(t)
+    if not m:
+        return None
+    name = m.group("name")
+    words = name.split()
+    if name.lower() in _GENERIC_TURN_NAMES:
+        return m
+    if len(words) < 2 or word_count(m.group("label")) > 14:
+        return None
+    return m
