@@ -185,6 +185,8 @@ def _base_data(s: dict[str, Any], prev: str, nxt: str, schema: Schema) -> dict[s
 
 def _predictor_task(predictor: Predictor, schema: Schema) -> str:
     task = getattr(predictor, "task", None)
+    if task is None:  # models from stance.models.load_model carry their stance_model.json here
+        task = (getattr(predictor, "metadata_", None) or {}).get("task")
     if task in ("role", "stance", "joint"):
         return str(task)
     classes = {str(c) for c in predictor.classes_}
@@ -296,7 +298,8 @@ def _attach_predictions(
             f"the model's labels {unknown} are not {kind} labels of schema version {schema.version}",
             hint=f"expected labels among {sorted(allowed)}",
         )
-    version = model_version or str(getattr(predictor, "model_version", "") or "unknown")
+    meta = getattr(predictor, "metadata_", None) or {}
+    version = model_version or str(getattr(predictor, "model_version", "") or meta.get("model_version") or "unknown")
     control = "role" if kind == "role" else "stance"
 
     if mode == "pair":
@@ -373,11 +376,8 @@ def load_predictor(model_dir: str | Path) -> tuple[Predictor, str]:
     model = load_model(model_dir)
     if not isinstance(model, Predictor):
         raise StanceError(f"the model in {model_dir} has no predict_proba/classes_", hint="retrain it with `stance train`")
-    if getattr(model, "task", None) is None and meta.get("task"):
-        try:
-            model.task = meta["task"]  # type: ignore[attr-defined]
-        except AttributeError:
-            pass
+    if getattr(model, "metadata_", None) is None:
+        model.metadata_ = meta  # type: ignore[attr-defined]
     return model, str(meta.get("model_version") or model_dir.name)
 
 

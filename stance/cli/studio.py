@@ -1,5 +1,186 @@
-"""CLI commands for the studio stage (registered on import by stance.cli)."""
+"""CLI commands for the labeling stage (registered on import by stance.cli):
+``stance tasks``, ``stance studio start|stop|status``, ``stance push`` and ``stance pull``."""
 
 from __future__ import annotations
 
-from stance.cli._app import app, cli_command  # noqa: F401
+import json
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from stance.cli._app import app, cli_command
+from stance.errors import StanceError
+
+
+class Mode(str, Enum):
+    pair = "pair"
+    discovery = "discovery"
+
+
+_STATEMENTS = typer.Argument(..., help="Statements JSONL written by `stance segment`.")
+_MODE = typer.Option(Mode.pair, "--mode", help="pair: one task per statement × target; discovery: one per statement.")
+_TARGETS = typer.Option(None, "--targets", help="Comma-separated target ids [default: all targets of the schema].")
+_SCHEMA = typer.Option(None, "--schema", help="Label schema YAML [default: labels/schema.v1.yaml].")
+_MODEL = typer.Option(None, "--model", help="Model folder from `stance train`: adds pre-annotations (predictions).")
+_PROGRESS = typer.Option(True, "--progress/--no-progress", help="Show progress bars on stderr.")
+_DATA_DIR = typer.Option(None, "--data-dir", envvar="STANCE_STUDIO_DIR",
+                         help="Local studio data folder [default: ~/.local/share/stance/studio].")
+_PROJECT = typer.Option(..., "--project", "-p", help="Label Studio project title (3 to 50 characters).")
+
+studio_app = typer.Typer(name="studio", help="Run a local Label Studio (needs `pip install 'stance[studio]'`).",
+                         no_args_is_help=True)
+app.add_typer(studio_app, name="studio")
+
+
+def _targets(value: Optional[str]) -> Optional[list[str]]:
+    if not value:
+        return None
+    ids = [t.strip() for t in value.split(",") if t.strip()]
+    if not ids:
+        raise StanceError(f"--targets {value!r} names no target", hint="e.g. --targets kuril_sovereignty,us_japan_alliance")
+    return ids
+
+
+def _build(statements: Path, mode: Mode, targets: Optional[str], schema_path: Optional[Path],
+           model: Optional[Path], progress: bool) -> tuple[list[dict], str, object, Optional[list[str]]]:
+    from stance.schema import labeling_config, load_schema
+    from stance.tasks import build_tasks, load_predictor, read_statements
+
+    schema = load_schema(schema_path)
+    ids = _targets(targets)
+    chosen = schema.select_targets(ids)  # fail on a bad id before reading anything big
+    rows = read_statements(statements)
+    predictor, version = load_predictor(model) if model is not None else (None, None)
+    tasks = build_tasks(rows, schema, mode=mode.value, targets=ids, predictor=predictor,
+                        model_version=version, progress=progress)
+    xml = labeling_config(schema, mode.value, targets=chosen if mode is Mode.discovery else None)
+    return tasks, xml, schema, ids
+
+
+@app.command("tasks")
+@cli_command
+def tasks_command(
+    statements: Path = _STATEMENTS,
+    output: Path = typer.Option(..., "--output", "-o", help="Label Studio import JSON to write."),
+    mode: Mode = _MODE,
+    targets: Optional[str] = _TARGETS,
+    schema: Optional[Path] = _SCHEMA,
+    model: Optional[Path] = _MODEL,
+    progress: bool = _PROGRESS,
+) -> None:
+    """Turn statements into Label Studio tasks (and the labeling config beside them).
+
+    The JSON can be pushed with `stance push` or uploaded by hand in the Label Studio UI;
+    the config is written to OUTPUT with the suffix .label_config.xml.
+    """
+    from stance.io import atomic_write, check_output_path, write_json
+
+    check_output_path(output)
+    tasks, xml, loaded, _ = _build(statements, mode, targets, schema, model, progress)
+    config_path = output.with_suffix(".label_config.xml")
+    write_json(output, tasks, indent=None)
+    with atomic_write(config_path) as fh:
+        fh.write(xml)
+    with_pred = sum(1 for t in tasks if t.get("predictions"))
+    typer.echo(f"wrote {len(tasks)} {mode.value}-mode task(s) (schema version {loaded.version}"  # type: ignore[attr-defined]
+               f"{f', {with_pred} with predictions' if with_pred else ''}) to {output}; labeling config: {config_path}")
+
+
+@app.command("push")
+@cli_command
+def push_command(
+    statements: Path = _STATEMENTS,
+    project: str = _PROJECT,
+    mode: Mode = _MODE,
+    targets: Optional[str] = _TARGETS,
+    schema: Optional[Path] = _SCHEMA,
+    model: Optional[Path] = _MODEL,
+    force_schema: bool = typer.Option(False, "--force-schema",
+                                      help="Push into a project recorded with another schema version (and switch it)."),
+    chunk_size: int = typer.Option(2000, "--chunk-size", min=1, help="Tasks per import request."),
+    data_dir: Optional[Path] = _DATA_DIR,
+    progress: bool = _PROGRESS,
+) -> None:
+    """Push statements to a Label Studio project; tasks already there are skipped.
+
+    Connects to LABEL_STUDIO_URL with LABEL_STUDIO_API_KEY, else to the local studio.
+    """
+    from stance.studio import connect, push_tasks
+
+    tasks, xml, loaded, _ = _build(statements, mode, targets, schema, model, progress)
+    client = connect(data_dir=data_dir)
+    description = f"{loaded.name or 'stance'}: {mode.value}-mode tasks, guidelines version {loaded.guidelines_version}."  # type: ignore[attr-defined]
+    result = push_tasks(client, project, tasks, xml, schema_version=loaded.version, mode=mode.value,  # type: ignore[attr-defined]
+                        description=description, force=force_schema, chunk_size=chunk_size, progress=progress)
+    action = "created project" if result.created_project else "project"
+    typer.echo(f"{action} {result.project!r} (id {result.project_id}) at {client.url}: "
+               f"{result.added} new task(s) added, {result.skipped} skipped as already present "
+               f"({result.seconds:.1f} s)")
+
+
+@app.command("pull")
+@cli_command
+def pull_command(
+    project: str = _PROJECT,
+    output: Path = typer.Option(..., "--output", "-o", help="JSON export file to write (atomically)."),
+    data_dir: Optional[Path] = _DATA_DIR,
+) -> None:
+    """Download the full JSON export of a project: every task, every annotation and its flags."""
+    from stance.io import check_output_path
+    from stance.studio import connect, pull
+
+    check_output_path(output)
+    client = connect(data_dir=data_dir)
+    r = pull(client, project, output)
+    typer.echo(f"wrote {r.tasks} task(s) with {r.annotations} annotation(s) by {r.annotators} annotator(s) "
+               f"({r.cancelled} cancelled/skipped, {r.ground_truth} ground truth; {r.drafts} draft(s) kept apart) "
+               f"to {r.path} ({r.seconds:.1f} s)")
+
+
+@studio_app.command("start")
+@cli_command
+def studio_start(
+    data_dir: Optional[Path] = _DATA_DIR,
+    port: int = typer.Option(8080, "--port", min=1, max=65535, help="Port on 127.0.0.1."),
+    timeout: float = typer.Option(300.0, "--timeout", help="Seconds to wait for the server to answer."),
+) -> None:
+    """Start a local Label Studio on 127.0.0.1 (first start: about a minute)."""
+    from stance.studio import start
+
+    st = start(data_dir, port=port, timeout=timeout)
+    typer.echo(f"Label Studio runs at {st.url} (pid {st.pid})")
+    typer.echo(f"login: {st.email}; password and API token are in {st.credentials_file} (readable only by you)")
+    typer.echo(f"data: {st.data_dir}; log: {st.log_file}; stop it with `stance studio stop`")
+
+
+@studio_app.command("stop")
+@cli_command
+def studio_stop(data_dir: Optional[Path] = _DATA_DIR) -> None:
+    """Stop the local Label Studio."""
+    from stance.studio import stop
+    from stance.studio.server import resolve_data_dir
+
+    stopped = stop(data_dir)
+    typer.echo("stopped Label Studio" if stopped else f"no Label Studio was running for {resolve_data_dir(data_dir)}")
+
+
+@studio_app.command("status")
+@cli_command
+def studio_status(
+    data_dir: Optional[Path] = _DATA_DIR,
+    as_json: bool = typer.Option(False, "--json", help="Print the status as JSON."),
+) -> None:
+    """Say whether the local Label Studio runs, where, and where its credentials are."""
+    from stance.studio import status
+
+    st = status(data_dir)
+    if as_json:
+        typer.echo(json.dumps(st.as_dict(), indent=2))
+    elif st.running:
+        health = "answers" if st.healthy else "does not answer /health yet"
+        typer.echo(f"Label Studio runs at {st.url} (pid {st.pid}) and {health}; login {st.email}; "
+                   f"credentials in {st.credentials_file}")
+    else:
+        typer.echo(f"Label Studio is not running (data folder {st.data_dir})")

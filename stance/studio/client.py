@@ -141,7 +141,7 @@ def connect(
     *,
     data_dir: str | os.PathLike[str] | None = None,
     timeout: float = 300.0,
-    retries: int = RETRIES,
+    retries: int | None = None,
     check: bool = True,
 ) -> StudioClient:
     """Connect to Label Studio and check that the key is accepted.
@@ -154,7 +154,7 @@ def connect(
         api_key: A legacy API token or a personal access token (JWT refresh token).
         data_dir: Local studio data folder, used when no URL/key is given.
         timeout: Seconds per HTTP request (exports of large projects take a while).
-        retries: Retries for transient failures.
+        retries: Retries for transient failures (default ``$STANCE_STUDIO_RETRIES`` or 4).
         check: Call ``/api/current-user/whoami`` once, so a bad URL or key fails here.
 
     Returns:
@@ -187,6 +187,11 @@ def connect(
             else:
                 raise StanceError(f"no API key for Label Studio at {url}",
                                   hint="set LABEL_STUDIO_API_KEY (Account & Settings → Access Token in Label Studio)")
+    if retries is None:
+        raw = os.environ.get("STANCE_STUDIO_RETRIES", str(RETRIES))
+        if not raw.isdigit():
+            raise StanceError(f"STANCE_STUDIO_RETRIES must be a whole number, found {raw!r}")
+        retries = int(raw)
     url = url.rstrip("/")
     if not re.match(r"^https?://", url):
         raise StanceError(f"Label Studio URL {url!r} does not start with http:// or https://",
