@@ -36,6 +36,7 @@ import socket
 import sys
 import tempfile
 import time
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +62,10 @@ ANNOTATOR_2_EMAIL = "annotator_2@stance.local"
 ROLES_WITH_STANCE = ("Claim", "Premise")
 _FIELDS = ("statement_id", "text", "target", "role", "stance", "annotator")
 _SHOW = 8  # ids named in one error message
+# A per-target model needs this many position-taking pairs, and this many of each stance value
+# (labels/README.md explains why).
+MIN_POSITIONS = 50
+MIN_PER_STANCE = 20
 
 # --------------------------------------------------------------------------- statements
 
@@ -473,6 +478,77 @@ def make_gold(
                                "total": round(time.perf_counter() - t0, 2)})
 
 
+# --------------------------------------------------------------------------- report
+
+
+def label_distribution(
+    statements: Sequence[Mapping[str, Any]],
+    labels: Mapping[tuple[str, str], Label],
+    target_ids: Sequence[str],
+) -> dict[str, dict[str, Counter[str]]]:
+    """Count labels per target and genre.
+
+    Args:
+        statements: The current segmentation (for each statement's genre).
+        labels: From :func:`read_labels`.
+        target_ids: The schema's targets, in order.
+
+    Returns:
+        ``{target: {genre: Counter}}`` where the counter keys are ``"None"`` and
+        ``"Claim/Favor"``, ``"Premise/Against"`` …; genre ``"all"`` sums the genres.
+
+    Example:
+        >>> label_distribution(statements, labels, schema.target_ids)["kuril_sovereignty"]["all"]["Claim/Favor"]
+        36
+    """
+    genre_of = {s["id"]: str(s.get("genre") or "unknown") for s in statements}
+    out: dict[str, dict[str, Counter[str]]] = {t: defaultdict(Counter) for t in target_ids}
+    for (sid, target), lab in labels.items():
+        key = "None" if lab.role == "None" else f"{lab.role}/{lab.stance}"
+        out[target][genre_of.get(sid, "unknown")][key] += 1
+        out[target]["all"][key] += 1
+    return {t: dict(v) for t, v in out.items()}
+
+
+def distribution_markdown(dist: Mapping[str, Mapping[str, Counter[str]]], *, min_positions: int, min_per_stance: int) -> str:
+    """Render :func:`label_distribution` as Markdown tables, flagging targets below the thresholds.
+
+    Args:
+        dist: From :func:`label_distribution`.
+        min_positions: Position-taking pairs (Claim or Premise) a target needs for a per-target model.
+        min_per_stance: Pairs of each stance value (Favor, Against) it needs.
+
+    Returns:
+        Markdown text.
+
+    Example:
+        >>> print(distribution_markdown(dist, min_positions=50, min_per_stance=20))  # doctest: +SKIP
+    """
+    cols = ["Claim/Favor", "Claim/Against", "Premise/Favor", "Premise/Against", "None"]
+    genres = sorted({g for per in dist.values() for g in per if g != "all"})
+    lines = ["| target | genre | " + " | ".join(cols) + " | position-taking |",
+             "| --- | --- | " + " | ".join("---:" for _ in cols) + " | ---: |"]
+    verdicts = []
+    for target, per in dist.items():
+        for genre in [*genres, "all"]:
+            c = per.get(genre, Counter())
+            pos = sum(v for k, v in c.items() if k != "None")
+            name = f"**{genre}**" if genre == "all" else genre
+            lines.append(f"| {target} | {name} | " + " | ".join(str(c.get(k, 0)) for k in cols) + f" | {pos} |")
+        c = per.get("all", Counter())
+        pos = sum(v for k, v in c.items() if k != "None")
+        favor = c.get("Claim/Favor", 0) + c.get("Premise/Favor", 0)
+        against = c.get("Claim/Against", 0) + c.get("Premise/Against", 0)
+        short = [why for why, bad in (
+            (f"{pos} position-taking pairs < {min_positions}", pos < min_positions),
+            (f"{favor} Favor < {min_per_stance}", favor < min_per_stance),
+            (f"{against} Against < {min_per_stance}", against < min_per_stance),
+        ) if bad]
+        verdicts.append(f"| {target} | {pos} | {favor} | {against} | " + ("too few: " + "; ".join(short) if short else "enough") + " |")
+    head = ["| target | position-taking | Favor | Against | per-target model |", "| --- | ---: | ---: | ---: | --- |"]
+    return "\n".join(lines) + "\n\n" + "\n".join(head + verdicts) + "\n"
+
+
 # --------------------------------------------------------------------------- command line
 
 
@@ -480,6 +556,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command line: ``python labels/make_gold.py [--check] [--url URL] ...``; returns the exit code."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="only check labels against the current segmentation")
+    parser.add_argument("--report", action="store_true", help="print the label distribution per target and genre (Markdown)")
+    parser.add_argument("--min-positions", type=int, default=MIN_POSITIONS)
+    parser.add_argument("--min-per-stance", type=int, default=MIN_PER_STANCE)
     parser.add_argument("--seeds", default=str(SEEDS_DIR))
     parser.add_argument("--annotations", default=str(ANNOTATIONS_1))
     parser.add_argument("--second", default=str(ANNOTATIONS_2))
@@ -506,6 +585,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                                       schema.target_ids, path=args.second, complete=False)
                 report["annotator_2_statements"] = second.labelled_statements
             print(json.dumps({"ok": True, **report}))
+            return 0
+        if args.report:
+            from stance.schema import load_schema
+
+            schema = load_schema(SCHEMA_PATH)
+            statements = segment_seeds(args.seeds)
+            labels = read_labels(args.annotations, schema, annotator=ANNOTATOR_1)
+            check_labels(statements, labels, schema.target_ids, path=args.annotations)
+            dist = label_distribution(statements, labels, schema.target_ids)
+            print(distribution_markdown(dist, min_positions=args.min_positions, min_per_stance=args.min_per_stance))
             return 0
         result = make_gold(seeds_dir=args.seeds, annotations=args.annotations, second=args.second, out=args.out,
                            url=args.url, api_key=args.api_key, data_dir=args.data_dir, port=args.port)
