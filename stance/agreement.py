@@ -73,6 +73,12 @@ def cohen_pairwise(ratings: Ratings, *, min_items: int = 1) -> tuple[float | Non
 
     by_pair: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
     for r in ratings.values():
+        if len(r) == 2:  # the common case, without the combinations machinery
+            (a, la), (b, lb) = sorted(r.items())
+            ya, yb = by_pair.setdefault((a, b), ([], []))
+            ya.append(la)
+            yb.append(lb)
+            continue
         for a, b in itertools.combinations(sorted(r), 2):
             ya, yb = by_pair.setdefault((a, b), ([], []))
             ya.append(r[a])
@@ -81,28 +87,62 @@ def cohen_pairwise(ratings: Ratings, *, min_items: int = 1) -> tuple[float | Non
     for (a, b), (ya, yb) in sorted(by_pair.items()):
         if len(ya) < min_items:
             continue
-        if len(set(ya) | set(yb)) == 1:
+        cats = sorted(set(ya) | set(yb))
+        if len(cats) == 1:
             kappa = None  # chance agreement is 1: kappa is 0/0
         else:
+            index = {c: i for i, c in enumerate(cats)}  # integer codes: much faster than strings in sklearn
+            codes_a = np.fromiter((index[v] for v in ya), dtype=np.int64, count=len(ya))
+            codes_b = np.fromiter((index[v] for v in yb), dtype=np.int64, count=len(yb))
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
-                kappa = _finite(cohen_kappa_score(ya, yb))
+                kappa = _finite(cohen_kappa_score(codes_a, codes_b, labels=list(range(len(cats)))))
         pairs.append({"a": a, "b": b, "n_items": len(ya), "kappa": kappa})
     values = [p["kappa"] for p in pairs if p["kappa"] is not None]
     return (float(np.mean(values)) if values else None), pairs
 
 
-def _table(ratings: Ratings, categories: Sequence[str]) -> np.ndarray:
-    index = {c: i for i, c in enumerate(categories)}
-    table = np.zeros((len(ratings), len(categories)), dtype=np.float64)
-    for row, r in enumerate(ratings.values()):
+def _encode(ratings: Ratings) -> tuple[np.ndarray, list[str]]:
+    """Items × categories count table (categories sorted) of multiply-answered items."""
+    multi = [r for r in ratings.values() if len(r) >= 2]
+    cats = sorted({label for r in multi for label in r.values()})
+    index = {c: i for i, c in enumerate(cats)}
+    rows: list[int] = []
+    cols: list[int] = []
+    for row, r in enumerate(multi):
         for label in r.values():
-            table[row, index[label]] += 1
-    return table
+            rows.append(row)
+            cols.append(index[label])
+    table = np.zeros((len(multi), len(cats)), dtype=np.float64)
+    np.add.at(table, (np.asarray(rows, dtype=np.intp), np.asarray(cols, dtype=np.intp)), 1.0)
+    return table, cats
 
 
-def _categories(ratings: Ratings) -> list[str]:
-    return sorted({label for r in ratings.values() for label in r.values()})
+def _fleiss_table(table: np.ndarray) -> tuple[float | None, int]:
+    from statsmodels.stats.inter_rater import fleiss_kappa
+
+    if table.shape[0] == 0:
+        return None, 0
+    n = table.sum(axis=1)
+    sizes, freq = np.unique(n, return_counts=True)
+    best = max(zip(freq.tolist(), sizes.tolist()))[1]  # most common size, the larger on a draw
+    used = table[n == best]
+    used = used[:, used.sum(axis=0) > 0]
+    if used.shape[1] < 2:
+        return None, int(used.shape[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _finite(fleiss_kappa(used, method="fleiss")), int(used.shape[0])
+
+
+def _krippendorff_table(table: np.ndarray) -> float | None:
+    import krippendorff
+
+    if table.shape[0] == 0 or table.shape[1] < 2:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _finite(krippendorff.alpha(value_counts=table, level_of_measurement="nominal"))
 
 
 def fleiss(ratings: Ratings) -> tuple[float | None, int]:
@@ -118,20 +158,7 @@ def fleiss(ratings: Ratings) -> tuple[float | None, int]:
         >>> fleiss({1: {"a": "x", "b": "x"}, 2: {"a": "y", "b": "y"}})
         (1.0, 2)
     """
-    from statsmodels.stats.inter_rater import fleiss_kappa
-
-    multi = _multi(ratings)
-    if not multi:
-        return None, 0
-    sizes = Counter(len(r) for r in multi.values())
-    k = max(sizes, key=lambda s: (sizes[s], s))
-    used = {i: r for i, r in multi.items() if len(r) == k}
-    cats = _categories(used)
-    if len(cats) < 2:
-        return None, len(used)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return _finite(fleiss_kappa(_table(used, cats), method="fleiss")), len(used)
+    return _fleiss_table(_encode(ratings)[0])
 
 
 def krippendorff_nominal(ratings: Ratings) -> float | None:
@@ -144,16 +171,7 @@ def krippendorff_nominal(ratings: Ratings) -> float | None:
         >>> krippendorff_nominal({1: {"a": "x", "b": "x"}, 2: {"a": "y", "b": "y"}})
         1.0
     """
-    import krippendorff
-
-    multi = _multi(ratings)
-    cats = _categories(multi)
-    if not multi or len(cats) < 2:
-        return None
-    counts = _table(multi, cats)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return _finite(krippendorff.alpha(value_counts=counts, level_of_measurement="nominal"))
+    return _krippendorff_table(_encode(ratings)[0])
 
 
 def observed_agreement(ratings: Ratings) -> float | None:
@@ -206,7 +224,8 @@ def control_agreement(ratings: Ratings, control: str, target: str | None = None)
     """
     multi = _multi(ratings)
     mean, pairs = cohen_pairwise(multi)
-    fk, fk_items = fleiss(multi)
+    table, _ = _encode(multi)
+    fk, fk_items = _fleiss_table(table)
     annotators = {a for r in multi.values() for a in r}
     return ControlAgreement(
         control=control,
@@ -216,8 +235,8 @@ def control_agreement(ratings: Ratings, control: str, target: str | None = None)
         cohen_kappa=mean,
         fleiss_kappa=fk,
         fleiss_items=fk_items,
-        krippendorff_alpha=krippendorff_nominal(multi),
-        observed=observed_agreement(multi),
+        krippendorff_alpha=_krippendorff_table(table),
+        observed=float((table.max(axis=1) == table.sum(axis=1)).mean()) if len(multi) else None,
         pairs=pairs,
     )
 

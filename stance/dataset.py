@@ -121,13 +121,16 @@ def vote(values: Sequence[str | None]) -> tuple[str | None, bool]:
         >>> vote(["Favor", "Against"])
         (None, True)
     """
-    counts = Counter(v for v in values if v is not None)
-    if not counts:
-        return None, False
-    top = counts.most_common()
-    if len(top) > 1 and top[0][1] == top[1][1]:
+    counts: dict[str, int] = {}
+    for v in values:
+        if v is not None:
+            counts[v] = counts.get(v, 0) + 1
+    if len(counts) <= 1:
+        return (next(iter(counts)) if counts else None), False
+    first, second = sorted(counts.values(), reverse=True)[:2]
+    if first == second:
         return None, True
-    return top[0][0], False
+    return max(counts, key=counts.__getitem__), False
 
 
 def _decide(answers: list[tuple[Annotation, str | None, str | None]], pos: int) -> tuple[str | None, bool, bool]:

@@ -27,6 +27,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from stance.errors import StanceError
@@ -42,6 +43,10 @@ __all__ = [
     "read_documents",
     "PAIR",
     "DISCOVERY",
+    "DATA_FIELDS",
+    "annotation_role",
+    "answers_by_target",
+    "statement_key",
 ]
 
 logger = logging.getLogger(__name__)
@@ -52,6 +57,10 @@ DISCOVERY = "discovery"
 
 #: Annotation states. Only ``ok`` annotations vote; the others are counted.
 OK, SKIPPED, CANCELLED, EMPTY = "ok", "skipped", "cancelled", "empty"
+
+#: Task-data fields a dataset needs; the rest (prev_text, next_text, target_definition) can be dropped.
+DATA_FIELDS = ("text", "target", "target_name", "statement_id", "doc_id", "holder", "holder_type", "genre", "title",
+               "start", "end", "split", "schema_version", "task_key")
 
 _EXPECTED = (
     "a Label Studio JSON export: a JSON list of tasks, each with 'id', 'data' and 'annotations' "
@@ -66,6 +75,9 @@ def _name_ids(ids: list[Any]) -> str:
     shown = ", ".join(str(i) for i in ids[:_MAX_IDS])
     more = f" and {len(ids) - _MAX_IDS} more" if len(ids) > _MAX_IDS else ""
     return f"{shown}{more}"
+
+
+_NO_STANCES: Mapping[str, str] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +127,7 @@ class Annotation:
     role: str | None = None
     stance: str | None = None
     targets: tuple[str, ...] = ()
-    stances: Mapping[str, str] = field(default_factory=dict)
+    stances: Mapping[str, str] = field(default_factory=lambda: _NO_STANCES)
     spans: tuple[Span, ...] = ()
     relations: tuple[Relation, ...] = ()
 
@@ -195,11 +207,10 @@ def iter_export_tasks(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
         buf = ""
         pos = 0
         consumed = 0  # characters dropped from the front of buf
-        lines = 1  # line number at buf[0]
         eof = False
 
         def more() -> bool:
-            nonlocal buf, pos, consumed, lines, eof
+            nonlocal buf, pos, consumed, eof
             if eof:
                 return False
             try:
@@ -209,7 +220,6 @@ def iter_export_tasks(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
             if not chunk:
                 eof = True
                 return False
-            lines += buf.count("\n", 0, pos)
             consumed += pos
             buf = buf[pos:] + chunk
             pos = 0
@@ -226,7 +236,16 @@ def iter_export_tasks(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
                     return ""
 
         def where() -> str:
-            return f"line {lines + buf.count(chr(10), 0, pos)}"
+            # Counted only when reporting an error, so the happy path never scans for newlines.
+            offset, line = consumed + pos, 1
+            with path.open("r", encoding="utf-8", errors="replace") as again:
+                while offset > 0:
+                    chunk = again.read(min(offset, _CHUNK))
+                    if not chunk:
+                        break
+                    line += chunk.count("\n")
+                    offset -= len(chunk)
+            return f"line {line}"
 
         first = skip_ws()
         if first == "\ufeff":
@@ -387,30 +406,47 @@ _HINTS = {
 }
 
 
+_USER_NAMES: dict[int, str] = {}
+
+
 def _annotator(completed_by: Any, emails: dict[int, str]) -> str:
-    if isinstance(completed_by, Mapping):
+    if type(completed_by) is dict:
         uid = completed_by.get("id")
         email = completed_by.get("email")
-        if isinstance(uid, int) and email:
+        if type(uid) is int and email:
             emails[uid] = str(email)
         return str(email or (f"user{uid}" if uid is not None else "unknown"))
-    if isinstance(completed_by, int):
-        return emails.get(completed_by, f"user{completed_by}")
+    if type(completed_by) is int:
+        name = emails.get(completed_by)
+        if name is None:
+            # Cached so that 100,000 annotations by one user share one string.
+            name = emails[completed_by] = _USER_NAMES.setdefault(completed_by, f"user{completed_by}")
+        return name
     if isinstance(completed_by, str) and completed_by:
         return completed_by
     return "unknown"
 
 
-def _single(value: Mapping[str, Any], key: str) -> list[str]:
+def _single(value: dict[str, Any], key: str) -> list[str]:
     got = value.get(key)
-    if isinstance(got, list):
-        return [str(v) for v in got]
+    if type(got) is list:
+        return [v if type(v) is str else str(v) for v in got]
     return []
+
+
+def _choice(res: dict[str, Any]) -> Any:
+    """The one value of a single Choices result, or the list of values when there is not exactly one."""
+    value = res.get("value")
+    choices = value.get("choices") if type(value) is dict else None
+    if type(choices) is list and len(choices) == 1:
+        c = choices[0]
+        return c if type(c) is str else str(c)
+    return choices if type(choices) is list else []
 
 
 def _decode(
     task_id: int,
-    raw: Mapping[str, Any],
+    raw: dict[str, Any],
     mode: str,
     labels: _Labels,
     text: str,
@@ -422,94 +458,92 @@ def _decode(
     counts: Counter[str],
 ) -> Annotation:
     results = raw.get("result") or []
-    if not isinstance(results, list):
+    if type(results) is not list:
         problems.add("data", "an annotation whose 'result' is not a list", task_id)
         results = []
-    cancelled = bool(raw.get("was_cancelled"))
-    common = dict(
-        task_id=task_id,
-        annotation_id=raw.get("id") if isinstance(raw.get("id"), int) else None,
-        annotator=_annotator(raw.get("completed_by"), emails),
-        ground_truth=bool(raw.get("ground_truth")),
-        lead_time=float(raw["lead_time"]) if isinstance(raw.get("lead_time"), (int, float)) else None,
-        created_at=raw.get("created_at"),
-        updated_at=raw.get("updated_at") or raw.get("created_at"),
-    )
-    if cancelled:
-        return Annotation(status=CANCELLED if results else SKIPPED, **common)  # type: ignore[arg-type]
-    role = stance = None
+    aid = raw.get("id")
+    lead = raw.get("lead_time")
+    created = raw.get("created_at")
+    annotation_id = aid if type(aid) is int else None
+    annotator = _annotator(raw.get("completed_by"), emails)
+    ground_truth = bool(raw.get("ground_truth"))
+    lead_time = float(lead) if type(lead) in (int, float) else None
+    updated = raw.get("updated_at") or created
+    if raw.get("was_cancelled"):
+        status = CANCELLED if results else SKIPPED
+        return Annotation(task_id, annotation_id, annotator, status, ground_truth, lead_time, created, updated)
+    if mode == PAIR:
+        role = stance = None
+        for res in results:
+            name = res.get("from_name") if type(res) is dict else None
+            if name == "role" or name == "stance":
+                c = _choice(res)
+                if type(c) is not str:
+                    problems.add("choice", f"control {name!r} with {len(c)} values", task_id)
+                elif name == "role":
+                    if c in labels.roles:
+                        role = c
+                    else:
+                        problems.add("label", f"role value {c!r} (schema allows {sorted(labels.roles)})", task_id)
+                elif c in labels.stances:
+                    stance = c
+                else:
+                    problems.add("label", f"stance value {c!r} (schema allows {sorted(labels.stances)})", task_id)
+            elif type(res) is not dict:
+                problems.add("data", "a result entry that is not an object", task_id)
+            elif res.get("type") == "relation":
+                problems.add("control", "a relation (not in the pair-mode schema)", task_id)
+            else:
+                problems.add("control", f"results from control {name!r}, which the pair-mode schema does not have", task_id)
+        status = OK if role is not None or stance is not None else EMPTY
+        return Annotation(task_id, annotation_id, annotator, status, ground_truth, lead_time, created, updated, role, stance)
     targets: list[str] = []
     stances: dict[str, str] = {}
     spans: list[Span] = []
     relations: list[Relation] = []
     for res in results:
-        if not isinstance(res, Mapping):
+        if type(res) is not dict:
             problems.add("data", "a result entry that is not an object", task_id)
             continue
-        rtype = res.get("type")
-        if rtype == "relation":
-            if mode != DISCOVERY:
-                problems.add("control", "a relation (not in the pair-mode schema)", task_id)
-                continue
+        name = res.get("from_name")
+        if res.get("type") == "relation":
             rel_labels = _single(res, "labels")
             rel_type = rel_labels[0] if rel_labels else str(res.get("direction") or "related")
             relations.append(Relation(str(res.get("from_id")), str(res.get("to_id")), rel_type.lower()))
-            continue
-        name = res.get("from_name")
-        value = res.get("value") if isinstance(res.get("value"), Mapping) else {}
-        if mode == PAIR and name in ("role", "stance"):
-            choices = _single(value, "choices")
-            if len(choices) != 1:
-                problems.add("choice", f"control {name!r} with {len(choices)} values", task_id)
-                continue
-            allowed = labels.roles if name == "role" else labels.stances
-            if choices[0] not in allowed:
-                problems.add("label", f"{name} value {choices[0]!r} (schema allows {sorted(allowed)})", task_id)
-                continue
-            if name == "role":
-                role = choices[0]
-            else:
-                stance = choices[0]
-        elif mode == DISCOVERY and name == "targets":
-            for t in _single(value, "choices"):
+        elif name == "targets":
+            value = res.get("value")
+            for t in _single(value if type(value) is dict else {}, "choices"):
                 if t not in labels.targets:
                     problems.add("label", f"target {t!r} (schema targets: {sorted(labels.targets)})", task_id)
                 elif t not in targets:
                     targets.append(t)
-        elif mode == DISCOVERY and isinstance(name, str) and name.startswith("stance_"):
+        elif isinstance(name, str) and name.startswith("stance_"):
             t = name[len("stance_") :]
-            choices = _single(value, "choices")
+            c = _choice(res)
             if t not in labels.targets:
                 problems.add("control", f"control {name!r} (no target {t!r} in the schema)", task_id)
-            elif len(choices) != 1:
-                problems.add("choice", f"control {name!r} with {len(choices)} values", task_id)
-            elif choices[0] not in labels.stances:
-                problems.add("label", f"{name} value {choices[0]!r} (schema allows {sorted(labels.stances)})", task_id)
+            elif type(c) is not str:
+                problems.add("choice", f"control {name!r} with {len(c)} values", task_id)
+            elif c not in labels.stances:
+                problems.add("label", f"{name} value {c!r} (schema allows {sorted(labels.stances)})", task_id)
             else:
-                stances[t] = choices[0]
-        elif mode == DISCOVERY and name == "span":
-            span = _span(task_id, res, value, text, doc_start, labels, problems, repair_spans=repair_spans, counts=counts)
+                stances[t] = c
+        elif name == "span":
+            value = res.get("value")
+            span = _span(task_id, res, value if type(value) is dict else {}, text, doc_start, labels, problems,
+                         repair_spans=repair_spans, counts=counts)
             if span is not None:
                 spans.append(span)
         else:
-            problems.add("control", f"results from control {name!r}, which the {mode}-mode schema does not have", task_id)
-    if mode == DISCOVERY:
-        # A stance given for a target the annotator did not tick is still an answer about it.
-        for t in stances:
-            if t not in targets:
-                targets.append(t)
-        ids = {s.id for s in spans}
-        relations = [r for r in relations if r.from_span in ids and r.to_span in ids]
-    has_any = role is not None or stance is not None or targets or spans
+            problems.add("control", f"results from control {name!r}, which the discovery-mode schema does not have", task_id)
+    # A stance given for a target the annotator did not tick is still an answer about it.
+    targets.extend(t for t in stances if t not in targets)
+    ids = {s.id for s in spans}
+    relations = [r for r in relations if r.from_span in ids and r.to_span in ids]
+    status = OK if targets or spans else EMPTY
     return Annotation(
-        status=OK if has_any else EMPTY,
-        role=role,
-        stance=stance,
-        targets=tuple(targets),
-        stances=stances,
-        spans=tuple(spans),
-        relations=tuple(relations),
-        **common,  # type: ignore[arg-type]
+        task_id, annotation_id, annotator, status, ground_truth, lead_time, created, updated,
+        None, None, tuple(targets), stances, tuple(spans), tuple(relations),
     )
 
 
@@ -579,6 +613,7 @@ def read_export(
     *,
     documents: Mapping[str, str] | None = None,
     repair_spans: bool = False,
+    full_data: bool = True,
 ) -> LabelExport:
     """Parse and validate a Label Studio JSON export against the label schema.
 
@@ -591,6 +626,8 @@ def read_export(
         repair_spans: Realign discovery spans whose offsets do not match their text to the
             nearest occurrence of that text (counted in ``counts["spans_repaired"]``) instead of
             refusing them.
+        full_data: Keep every task-data field (needed to re-import tasks); with False only
+            :data:`DATA_FIELDS` are kept, which saves memory on large exports.
 
     Returns:
         A :class:`LabelExport`.
@@ -615,23 +652,28 @@ def read_export(
     versions: Counter[str] = Counter()
     mode: str | None = None
     mode_first: int | None = None
+    n_tasks = n_annotations = n_predictions = n_drafts = n_outside = 0
     for index, raw in enumerate(iter_export_tasks(path)):
-        if not isinstance(raw, dict) or "data" not in raw or not isinstance(raw.get("data"), dict):
-            what = type(raw).__name__ if not isinstance(raw, dict) else f"an object with keys {sorted(raw)[:6]}"
-            raise _not_export(path, f"item {index + 1} is {what}, not a task with 'data'")
-        if "annotations" not in raw:
-            flat = "" if "data" in raw else " (JSON-MIN?)"
-            raise _not_export(path, f"task {raw.get('id', index + 1)} has no 'annotations' list{flat}; "
-                              "this looks like a task file for import, not an export")
+        data = raw.get("data") if type(raw) is dict else None
+        if type(data) is not dict:
+            what = type(raw).__name__ if type(raw) is not dict else f"an object with keys {sorted(raw)[:6]}"
+            flat = " (a JSON-MIN or CSV-like export?)" if type(raw) is dict else ""
+            raise _not_export(path, f"item {index + 1} is {what}, not a task with 'data'{flat}")
+        annotations = raw.get("annotations")
+        if annotations is None:
+            raise _not_export(
+                path,
+                f"task {raw.get('id', index + 1)} has no 'annotations' list; this looks like a task file for import, not an export",
+            )
         task_id = raw.get("id")
-        if not isinstance(task_id, int):
+        if type(task_id) is not int:
             raise _not_export(path, f"item {index + 1} has no integer task 'id'")
-        counts["tasks"] += 1
-        data = raw["data"]
-        if isinstance(raw.get("project"), int):
-            projects.add(raw["project"])
-        counts["predictions"] += len(raw.get("predictions") or [])
-        counts["drafts"] += len(raw.get("drafts") or [])
+        n_tasks += 1
+        project = raw.get("project")
+        if type(project) is int:
+            projects.add(project)
+        n_predictions += len(raw.get("predictions") or ())
+        n_drafts += len(raw.get("drafts") or ())
         task_mode = PAIR if "target" in data else DISCOVERY
         if mode is None:
             mode, mode_first = task_mode, task_id
@@ -639,32 +681,36 @@ def read_export(
             problems.add("mode", f"{task_mode}-mode tasks in a {mode}-mode export (first task {mode_first})", task_id)
             continue
         text = data.get("text")
-        if not isinstance(text, str) or (mode == PAIR and not isinstance(data.get("target"), str)):
+        if type(text) is not str or (mode == PAIR and type(data.get("target")) is not str):
             problems.add("data", "task data without a 'text' string" + (" or 'target' id" if mode == PAIR else ""), task_id)
             continue
-        if data.get("schema_version") is not None:
-            versions[str(data["schema_version"])] += 1
+        version = data.get("schema_version")
+        if version is not None:
+            versions[str(version)] += 1
         doc_start = _check_offsets(task_id, data, text, documents, problems, counts)
-        if mode == PAIR and labels.targets and data["target"] not in labels.targets:
-            counts["targets_outside_schema"] += 1
-        annotations = raw.get("annotations") or []
+        if mode == PAIR and data["target"] not in labels.targets:
+            n_outside += 1
         if not annotations:
             unannotated.append(task_id)
             continue
         decoded = [
             _decode(task_id, a, mode, labels, text, doc_start, emails, problems, repair_spans=repair_spans, counts=counts)
             for a in annotations
-            if isinstance(a, Mapping)
+            if type(a) is dict
         ]
-        counts["annotations"] += len(decoded)
+        n_annotations += len(decoded)
         for a in decoded:
             if a.status != OK:
                 counts[a.status] += 1
-        tasks.append(Task(task_id, data, _latest_per_annotator(decoded, counts), raw.get("project")))
+        if not full_data:
+            data = {k: data[k] for k in DATA_FIELDS if k in data}
+        tasks.append(Task(task_id, data, _latest_per_annotator(decoded, counts), project))
+    counts.update(tasks=n_tasks, annotations=n_annotations, predictions=n_predictions, drafts=n_drafts,
+                  targets_outside_schema=n_outside)
     problems.raise_first(path)
-    if emails:
+    rename = {f"user{uid}": email for uid, email in emails.items() if email != f"user{uid}"}
+    if rename:
         # An export can name a user by id before it shows that user's email: use the email throughout.
-        rename = {f"user{uid}": email for uid, email in emails.items()}
         for task in tasks:
             if any(a.annotator in rename for a in task.annotations):
                 task.annotations = _latest_per_annotator(
@@ -727,6 +773,8 @@ def _check_offsets(
 
 def _latest_per_annotator(annotations: list[Annotation], counts: Counter[str]) -> list[Annotation]:
     """Keep one answer per annotator: the latest non-skipped one (an edit or a redo replaces the old)."""
+    if len({a.annotator for a in annotations}) == len(annotations):
+        return annotations
     by: dict[str, Annotation] = {}
     for a in annotations:
         old = by.get(a.annotator)

@@ -28,13 +28,15 @@ class Ties(str, Enum):
     keep = "keep"
 
 
-def _read(export: Path, schema_path: Optional[Path], documents: Optional[Path], repair_spans: bool) -> tuple[Any, Any]:
+def _read(
+    export: Path, schema_path: Optional[Path], documents: Optional[Path], repair_spans: bool, *, full_data: bool = False
+) -> tuple[Any, Any]:
     from stance.labels import read_documents, read_export
     from stance.schema import load_schema
 
     schema = load_schema(schema_path)
     docs = read_documents(documents) if documents is not None else None
-    return read_export(export, schema, documents=docs, repair_spans=repair_spans), schema
+    return read_export(export, schema, documents=docs, repair_spans=repair_spans, full_data=full_data), schema
 
 
 def _fmt(x: Any) -> str:
@@ -142,7 +144,7 @@ def disagreements_command(
     if push and not project:
         raise StanceError("--push needs --project NAME", hint="e.g. --push --project 'stance review 1'")
     check_output_path(output)
-    parsed, loaded = _read(export, schema, documents, repair_spans)
+    parsed, loaded = _read(export, schema, documents, repair_spans, full_data=True)
     tasks = disagreement_tasks(parsed)
     if not tasks:
         typer.echo(f"no conflicting items in {export}: nothing to adjudicate")
