@@ -238,7 +238,6 @@ def aggregate(export: LabelExport, schema: Any, *, ties: str = "exclude") -> tup
             f"{export.counts.get('empty', 0)} empty, {export.counts.get('unannotated', 0)} unannotated tasks)",
             hint="label some tasks in Label Studio and export again",
         )
-    rows.sort(key=lambda r: r["id"])
     return rows, counts
 
 
@@ -278,7 +277,7 @@ def assign_splits(rows: list[dict[str, Any]], options: DatasetOptions) -> dict[s
     ``StratifiedGroupKFold`` (stratified by stance), seeded by ``options.seed``.
 
     Args:
-        rows: Rows from :func:`aggregate` (sorted by ``id``).
+        rows: Rows from :func:`aggregate` (in any order).
         options: Seed, sizes and the tie policy.
 
     Returns:
@@ -289,6 +288,7 @@ def assign_splits(rows: list[dict[str, Any]], options: DatasetOptions) -> dict[s
         >>> sorted(splits)
         ['test', 'ties', 'train', 'validation']
     """
+    rows = sorted(rows, key=lambda r: r["id"])  # the split must not depend on the export's order
     out: dict[str, list[dict[str, Any]]] = {s: [] for s in SPLITS}
     if options.ties == "exclude":
         out[TIES] = []

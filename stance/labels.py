@@ -837,6 +837,8 @@ def answers_by_target(task: Task, mode: str) -> dict[str, list[tuple[Annotation,
         {'us_japan_alliance': [(Annotation(...), 'Claim', 'Against'), ...]}
     """
     valid = task.valid
+    if not valid:
+        return {}
     if mode == PAIR:
         return {task.data["target"]: [(a, a.role, a.stance) for a in valid]}
     targets: list[str] = []
