@@ -40,7 +40,7 @@ from stance.segment.holders import (
     reported_subject,
     title_subject,
 )
-from stance.segment.sentences import QuoteSpan, quote_spans, split_sentences
+from stance.segment.sentences import QuoteSpan, quote_spans, sentence_spans, split_sentences
 from stance.segment.structure import Block, Layout, analyze
 
 __all__ = [
@@ -183,8 +183,12 @@ class _Attributor:
             if speaker.lower() not in _GENERIC_SPEAKERS:
                 self.last_speaker = speaker
             return [(speaker, "speaker", _inside(spans, f)) for f in firsts]
-        if block.whole:  # a title: "Lavrov: If Japan wants peace ..." quotes Lavrov
-            who = self._resolve(title_subject(text[block.start : block.end]), block.start)
+        if block.whole:  # a headline reports the position of the person it is about
+            who = None
+            for subject in title_subject(text[block.start : block.end]):
+                who = self._resolve(subject, block.start)
+                if who:
+                    break
             return [(who, "quoted", False) if who else (self.author, "author", False) for _ in sents]
         return self._assign_body(block, sents, firsts)
 
@@ -234,15 +238,12 @@ class _Attributor:
                     out.append((self.author, "author", False))
             if out[-1][1] == "quoted":
                 self.last_speaker = out[-1][0]
-        # Reported speech goes on between two cues of the same speaker ("Lavrov added that ... .
-        # This is a real problem ... . Lavrov recalled that ...").
+        # Reported speech goes on between two reported-speech cues of the same speaker
+        # ("Lavrov added that ... . This is a real problem ... . Lavrov recalled that ...").
         for i in range(1, len(out) - 1):
-            if out[i][1] == "author":
-                before = {h for h, t, _ in out[:i] if t == "quoted"}
-                after = {h for h, t, _ in out[i + 1 :] if t == "quoted"}
-                prev = next((h for h, t, _ in reversed(out[:i]) if t == "quoted"), None)
-                if prev is not None and prev in after and prev in before:
-                    out[i] = (prev, "quoted", out[i][2])
+            prev, cur, nxt = out[i - 1], out[i], out[i + 1]
+            if cur[1] == "author" and prev[1] == nxt[1] == "quoted" and prev[0] == nxt[0] and not prev[2] and not nxt[2]:
+                out[i] = (prev[0], "quoted", cur[2])
         return out
 
 
@@ -328,8 +329,9 @@ def segment_document(document: Document, config: CleaningConfig | None = None) -
     result = SegmentedDocument(document, metadata=metadata)
     result.removed = [Removal(document.doc_id, s, e, text[s:e], rule) for s, e, rule in layout.removed]
     seen: dict[str, int] = {}
+    doc_spans = sentence_spans(text)
     for block in layout.blocks:
-        sents = [(block.start, block.end)] if block.whole else list(split_sentences(text, block.start, block.end))
+        sents = [(block.start, block.end)] if block.whole else list(split_sentences(text, block.start, block.end, doc_spans))
         if not sents:
             continue
         for (s, e), (holder, holder_type, in_quote) in zip(sents, attributor.assign(block, sents)):

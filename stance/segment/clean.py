@@ -46,8 +46,7 @@ _KNOWN_KEYS = {"version", "title_prefixes", "comment_status_words", *_PATTERN_GR
 BULLETS = "•·▪▫◦‣∙●○■□►▶–—-*"
 _BULLET_ONLY = re.compile(rf"^[\s{re.escape(BULLETS)}]*$")
 # A sentence ends with terminal punctuation, possibly followed by closing quotes or brackets.
-_SENTENCE_END = re.compile(r"[.!?…](?:[\"'”’»)\]]*)\s*$|[\"”»]\s*[.!?]?\s*$")
-_WORD = re.compile(r"\w+")
+_SENTENCE_END = re.compile(r"[.!?…](?:[\"'”’»)\]*_]*)\s*$|[\"”»]\s*[.!?]?\s*$")
 
 
 @dataclass(frozen=True)
@@ -209,7 +208,7 @@ def word_count(text: str) -> int:
         >>> word_count("All news")
         2
     """
-    return len(_WORD.findall(text))
+    return len(text.split())
 
 
 def ends_like_sentence(text: str) -> bool:

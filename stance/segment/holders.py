@@ -46,7 +46,7 @@ SPEECH_VERBS = (
     r"|declared|declares|announced|announces|asked|asks|replied|replies|answered|underlined"
     r"|underscored|observed|concluded|suggested|suggests|maintained|acknowledged|admitted|wrote"
     r"|writes|believes|believed|urged|urges|assured|reiterated|reiterates|confirmed|confirms"
-    r"|denied|denies|complained|mentioned|specified|clarified|called on|called for|called"
+    r"|denied|denies|complained|mentioned|specified|clarified|called on|called for|called|calls"
 )
 _VERB = rf"(?:{SPEECH_VERBS})"
 # A subject: up to seven words, no sentence punctuation or quotes in it.
@@ -71,20 +71,29 @@ ROLE_NOUNS = (
     "minister|president|secretary|ambassador|adviser|advisor|spokesman|spokeswoman|spokesperson"
     "|diplomat|envoy|chairman|chairwoman|chair|chief|director|premier|chancellor|senator|governor"
     "|mayor|leader|official|deputy|head|editor|correspondent|journalist|analyst|expert|professor"
-    "|general|commander|representative|ministers"
+    "|general|commander|representative|executive|ceo|founder|owner|manager|coordinator|rapporteur"
 )
+_ROLE_NOUN_LIST = tuple(ROLE_NOUNS.split("|"))
 _ROLE_NOUN = re.compile(rf"\b(?:{ROLE_NOUNS})\b", re.IGNORECASE)
 # "Russian Foreign Minister Sergei Lavrov", "[Japanese Prime Minister] Shinzo Abe",
-# "Foreign Minister of Japan Taro Kono", "Japanese top diplomat Taro Kono".
-_ROLE_THEN_NAME = re.compile(
-    rf"(?P<role>(?:\[)?(?:(?:[A-Z][\w'’.]*|top|chief|foreign|prime|deputy|special|senior|former|new)\s+){{0,4}}"
-    rf"(?i:{ROLE_NOUNS})(?:\s+(?:of|for)\s+(?:the\s+)?[A-Z]\w*(?:\s+[A-Z]\w*){{0,2}}?)?\]?)\s+(?P<name>{FULL_NAME})\b"
+# "Foreign Minister of Japan Taro Kono", "Japanese top diplomat Taro Kono": the role noun and the
+# name after it (_ROLE_CORE), the role words before it (_ROLE_PREFIX); "Katsuyuki Kawai, Special
+# Adviser ...", "Toshimitsu Motegi, the new foreign minister ...": a name before it (_NAME_BEFORE_ROLE).
+_ROLE_CORE = re.compile(
+    rf"(?i:{ROLE_NOUNS})(?:\s+(?:of|for)\s+(?:the\s+)?[A-Z]\w*(?:\s+[A-Z]\w*){{0,2}})?\]?\s+(?P<name>{FULL_NAME})\b"
 )
-# "Katsuyuki Kawai, Special Adviser for ...", "Toshimitsu Motegi, the new foreign minister of ..."
-_NAME_THEN_ROLE = re.compile(
-    rf"\b(?P<name>{FULL_NAME}),\s+(?P<role>(?:the\s+)?(?:[\w'’-]+\s+){{0,4}}?(?i:{ROLE_NOUNS})(?:\s+(?:of|for)\s+(?:the\s+)?[\w ]{{2,40}}?)?)(?=[,.;]|\s+(?:to|of|in|at|and)\b)"
+_ROLE_PREFIX = re.compile(r"(?:(?:\[?[A-Z][\w'’.]*|top|chief|foreign|prime|deputy|special|senior|former|new)\s+){0,4}$")
+_NAME_BEFORE_ROLE = re.compile(rf"\b(?P<name>{FULL_NAME}),\s+(?:the\s+)?(?:[\w'’-]+\s+){{0,4}}$")
+_NAME_BEFORE_VERB = re.compile(rf"\b(?P<name>{FULL_NAME})(?:\s+{_AUX})?\s*$")
+# The common speech verbs, found with str.find to register "Name Surname said" introductions.
+_VERB_WORDS = tuple(
+    f" {v}"
+    for v in (
+        "said", "says", "told", "added", "noted", "stated", "stressed", "explained", "wrote", "warned",
+        "pointed out", "emphasized", "emphasised", "continued", "recalled", "argued", "insisted", "claimed",
+        "declared", "announced", "asked", "replied", "believes", "urged", "commented", "remarked",
+    )
 )
-_NAME_THEN_VERB = re.compile(rf"\b(?P<name>{FULL_NAME})\s+{_AUX}(?:{_VERB})\b")
 _TITLE_POSSESSIVE = re.compile(
     rf"(?P<name>{FULL_NAME})['’]s\s+(?:\w+\s+){{0,2}}?(?:statement|remarks|speech|address|answers|interview|comments|briefing|lecture|opening)",
 )
@@ -164,6 +173,33 @@ class Person:
     mentions: list[int] = field(default_factory=list)
 
 
+def _speech_verb_positions(text: str) -> list[int]:
+    """Offsets just before common speech verbs (the space in front of "said", "told" ...)."""
+    out = []
+    for verb in _VERB_WORDS:
+        i = text.find(verb)
+        while i >= 0:
+            j = i + len(verb)
+            if j == len(text) or not text[j].isalpha():
+                out.append(i)
+            i = text.find(verb, j)
+    return out
+
+
+def _role_noun_positions(text: str) -> list[tuple[int, int]]:
+    """Start and end offsets of role nouns ("Minister", "diplomat") standing as whole words."""
+    lower = text.lower()
+    out = []
+    for noun in _ROLE_NOUN_LIST:
+        i = lower.find(noun)
+        while i >= 0:
+            j = i + len(noun)
+            if (i == 0 or not lower[i - 1].isalpha()) and (j == len(lower) or not lower[j].isalpha()):
+                out.append((i, j))
+            i = lower.find(noun, j)
+    return sorted(out)
+
+
 class PersonRegistry:
     """The people of one document and the references that resolve to them.
 
@@ -183,13 +219,22 @@ class PersonRegistry:
         found: list[tuple[int, str, str]] = []
         for name, role, pos in speakers or []:
             found.append((pos, name, role))
-        for m in _ROLE_THEN_NAME.finditer(text):
-            found.append((m.start("name"), m.group("name"), m.group("role")))
-        for m in _NAME_THEN_ROLE.finditer(text):
-            found.append((m.start("name"), m.group("name"), m.group("role")))
-        for m in _NAME_THEN_VERB.finditer(text):
-            found.append((m.start("name"), m.group("name"), ""))
-        for m in _TITLE_POSSESSIVE.finditer(text):
+        # Role nouns are found with str.find (fast); the name patterns then run on a window
+        # around each one, not over the whole text.
+        for pos, noun_end in _role_noun_positions(text):
+            m = _ROLE_CORE.match(text, pos)
+            if m:
+                prefix = _ROLE_PREFIX.search(text, max(0, pos - 60), pos)
+                role = (prefix.group(0) if prefix else "") + text[pos : m.start("name")]
+                found.append((m.start("name"), m.group("name"), role))
+            m = _NAME_BEFORE_ROLE.search(text, max(0, pos - 100), pos)
+            if m:
+                found.append((m.start("name"), m.group("name"), text[m.end("name") + 1 : noun_end]))
+        for pos in _speech_verb_positions(text):
+            m = _NAME_BEFORE_VERB.search(text, max(0, pos - 60), pos)
+            if m:
+                found.append((m.start("name"), m.group("name"), ""))
+        for m in _TITLE_POSSESSIVE.finditer(text, 0, 1000):
             found.append((m.start("name"), m.group("name"), ""))
         for pos, name, role in sorted(found):
             self._add(name, role)
@@ -261,7 +306,7 @@ class PersonRegistry:
                     if person.name.split()[0][:3].lower() == words[-2][:3].lower():
                         return person.name
             return max(people, key=lambda p: self._last_mention_before(p, pos)).name
-        if _ROLE_NOUN.fullmatch(last) or last.lower() in ("diplomat", "premier"):
+        if _ROLE_NOUN.fullmatch(last):  # a plural ("ministers") is a group, never one person
             lowered = [w.lower() for w in words]
             key = _role_key(lowered)
             nationality = _nationality([w for w in words if w.lower() not in ("the", "a")])
@@ -350,15 +395,33 @@ def attribution_line(text: str) -> str | None:
     return m.group("subj1") or m.group("subj2")
 
 
-def title_subject(title: str) -> str | None:
-    """The speaker of a headline in the "Name: claim" form ("Lavrov: If Japan wants peace ...").
+def title_subject(title: str) -> list[str]:
+    """Candidate holders of a headline, best first.
+
+    A headline reports a person's position either as "Name: claim" ("Lavrov: If Japan
+    wants peace ...") or with the person as its grammatical subject ("Russia's top diplomat
+    rules out ...", "Question Kuril: Lavrov called ..."): the first one to four words,
+    followed by a lower-case word (the verb). A possessive ("Lavrov's statement") is not a subject.
 
     Example:
-        >>> title_subject("Lavrov: If Japan Wants Peace")
+        >>> title_subject("Lavrov: If Japan Wants Peace")[0]
         'Lavrov'
+        >>> title_subject("Russia's top diplomat rules out talks")[-1]
+        "Russia's top diplomat"
     """
+    out = []
     m = _TITLE_SUBJECT.match(title)
-    return m.group("subj") if m else None
+    if m:
+        out.append(m.group("subj"))
+    words = title.split()
+    if m and title.find(":") > 0:  # "Question Kuril: Lavrov called ...": the subject follows the colon
+        words = title[title.find(":") + 1 :].split()
+    for k in range(1, min(5, len(words))):
+        tail, nxt = words[k - 1], words[k]
+        if re.search(r"['’]s$", tail) or not nxt[:1].islower() or not nxt.isalpha():
+            continue
+        out.append(" ".join(words[:k]))
+    return out
 
 
 def title_speaker(title: str) -> str | None:

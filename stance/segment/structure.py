@@ -22,6 +22,7 @@ General rules, in page order:
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -38,7 +39,7 @@ _DATELINE = re.compile(
     r"|(?P<city2>[A-Z][A-Z'.-]+(?:[ -][A-Z][A-Z'.-]+){0,3})\s+\((?P<src3>[^)\n]{2,30})\)\s*[-–—]\s*)"
 )
 _DATE_LINE = re.compile(
-    r"^(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+)?"
+    r"^(?:[A-Z][\w&.'’-]*(?:\s+[\w&.'’-]+){0,4},\s+)?(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+)?"
     r"(?:[A-Z][a-z]+\.?\s+\d{1,2}(?:,?\s+\d{4})?|\d{1,2}\s+[A-Z][a-z]+\.?,?\s+\d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{2,4})"
     r"(?:,?\s+(?:at\s+)?\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*(?:UTC|GMT|MSK|CET|EST|PST)?\s*[+-]?\d{0,2}(?::\d{2})?)?)?$"
 )
@@ -183,11 +184,17 @@ def _normalise_time(raw: str) -> str:
     return raw.strip()
 
 
-def _comment_header(line: str, status_words: tuple[str, ...]) -> re.Match[str] | None:
-    if not status_words:
-        return None
+@functools.lru_cache(maxsize=8)
+def _comment_header_pattern(status_words: tuple[str, ...]) -> re.Pattern[str]:
     words = "|".join(re.escape(w) for w in status_words)
-    return re.match(rf"^(?P<num>\d+)[.)]\s+(?P<name>\S.{{0,60}}?)\s+(?:{words})\b", line)
+    return re.compile(rf"(?P<num>\d+)[.)]\s+(?P<name>\S.{{0,60}}?)\s+(?:{words})\b")
+
+
+def _comment_header(line: str, status_words: tuple[str, ...]) -> re.Match[str] | None:
+    """A comment-widget header line: "1. Afinogen Offline Afinogen" (number, name, status word)."""
+    if not status_words or not line[:1].isdigit():
+        return None
+    return _comment_header_pattern(status_words).match(line)
 
 
 def analyze(text: str, config: CleaningConfig, *, markdown: bool = False, known_title: str | None = None) -> Layout:
@@ -209,6 +216,7 @@ def analyze(text: str, config: CleaningConfig, *, markdown: bool = False, known_
     """
     layout = Layout()
     paras = split_paragraphs(text, markdown=markdown)
+    headings = {p.index for p in paras if markdown and text.startswith("#", p.start)}
     if markdown:  # heading and quote markers are markup, not text
         paras = [
             Paragraph(p.start + m.end(), p.end, p.index, p.indent) if (m := _MD_PREFIX.match(text, p.start, p.end)) and m.end() < p.end else p
@@ -237,11 +245,16 @@ def analyze(text: str, config: CleaningConfig, *, markdown: bool = False, known_
     title: Paragraph | None = None
     standfirst: list[Paragraph] = []
     known = _norm(known_title) if known_title else None
+
+    def is_known_title(t: str) -> bool:
+        if not known or abs(len(t) - len(known)) > 40:
+            return False
+        return _norm(t) == known or _norm(t[config.title_prefix_length(t) :]) == known
     if known:
         # With a title from metadata, whatever precedes its line at the top of the page is page chrome.
         for k, p in enumerate(article[:15]):
             t = line[p.index]
-            if _norm(t) == known or _norm(t[config.title_prefix_length(t) :]) == known:
+            if is_known_title(t):
                 for q in article[:k]:
                     remove(q, config.match_line(line[q.index]) or "before_title")
                 break
@@ -259,20 +272,22 @@ def analyze(text: str, config: CleaningConfig, *, markdown: bool = False, known_
             i += 1
             continue
         rule = config.match_line(t) or ("bullet" if is_bullet_only(t) else None)
-        if rule and not (known and _norm(t) == known):
+        if rule and not is_known_title(t):
             remove(p, rule)
             i += 1
             continue
         if title is None:
             run = runs.get(p.index, [p])
             menu = sum(_short_unpunctuated(line[q.index], 4) or q.index in removed for q in run)
-            if known and (_norm(t) == known or _norm(t[config.title_prefix_length(t) :]) == known):
+            if is_known_title(t):
                 title = p
             elif len(run) >= 3 and menu * 2 >= len(run):
                 remove(p, "menu_block")
             elif _short_unpunctuated(t, 3):
                 remove(p, "header_nav")
-            elif _DATELINE.match(t) or _TURN.match(t) or (ends_like_sentence(t) and not t.rstrip().endswith(("?", "!")) and word_count(t) > 12):
+            elif markdown and p.index in headings:
+                title = p
+            elif _DATELINE.match(t) or _turn_label(t) or (ends_like_sentence(t) and not t.rstrip().endswith(("?", "!")) and word_count(t) > 12):
                 break
             elif word_count(t) <= 40:
                 title = p
@@ -285,7 +300,7 @@ def analyze(text: str, config: CleaningConfig, *, markdown: bool = False, known_
             remove(p, "date_line")
             i += 1
             continue
-        if _DATELINE.match(t) or _TURN.match(t) or ends_like_sentence(t) or t.rstrip().endswith((",", ":", ";")):
+        if _DATELINE.match(t) or _turn_label(t) or ends_like_sentence(t) or t.rstrip().endswith((",", ":", ";")):
             break
         standfirst.append(p)
         i += 1
@@ -368,7 +383,7 @@ def analyze(text: str, config: CleaningConfig, *, markdown: bool = False, known_
             layout.removed.append((p.start, p.start + tm.end(), "turn_label"))
             layout.blocks.append(Block(p.start + tm.end(), p.end, p.index, "turn", speaker=speaker, turn=turn_no))
             continue
-        if _short_unpunctuated(t, 8) and not t.rstrip().endswith((",", ":")):
+        if (_short_unpunctuated(t, 8) and not t.rstrip().endswith((",", ":"))) or p.index in headings:
             remove(p, "subheading")
             continue
         key = _norm(text[start : p.end])
