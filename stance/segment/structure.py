@@ -54,6 +54,8 @@ _TIMESTAMP = (
 )
 _AUTHOR_TIME = re.compile(rf"^(?P<indent>[ \t]*)(?P<author>\S.{{0,80}}?)\s+(?P<time>{_TIMESTAMP})\s*$")
 _SPACES = re.compile(r"\s+")
+# A title never ends with a full stop (it may end with "?", "!", a quote or nothing).
+_ENDS_WITH_PERIOD = re.compile(r"[.…][\"'”’»)\]]*\s*$")
 
 
 @dataclass(frozen=True)
@@ -287,7 +289,7 @@ def analyze(text: str, config: CleaningConfig, *, markdown: bool = False, known_
                 remove(p, "header_nav")
             elif markdown and p.index in headings:
                 title = p
-            elif _DATELINE.match(t) or _turn_label(t) or (ends_like_sentence(t) and not t.rstrip().endswith(("?", "!")) and word_count(t) > 12):
+            elif _DATELINE.match(t) or _turn_label(t) or _ENDS_WITH_PERIOD.search(t):
                 break
             elif word_count(t) <= 40:
                 title = p

@@ -1,0 +1,230 @@
+"""Input formats, bad inputs, the CLI and atomic output of `stance segment`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from stance.cli import app
+from stance.errors import StanceError
+from stance.segment import iter_segmented, load_cleaning_config, segment_paths
+from stance.segment.documents import decode_bytes
+
+DATA = Path(__file__).resolve().parent / "data" / "segment"
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+runner = CliRunner()
+
+
+# --- input formats -------------------------------------------------------------------------
+
+
+def test_html_page_loses_its_chrome_and_keeps_the_article() -> None:
+    (seg,) = list(iter_segmented([DATA / "news_page.html"]))
+    texts = [s.text for s in seg.statements]
+    assert texts[0] == "EU ministers split over gas price cap"
+    assert texts[-1] == "The European Commission is expected to present a revised proposal next week."
+    joined = " ".join(texts)
+    for debris in ("Home", "Currency converter", "Show more", "Related stories", "Subscribe", "©", "dataLayer", "display:flex"):
+        assert debris not in joined
+    # Offsets point into the extracted text, which the --documents side file carries.
+    assert all(seg.document.text[s.start : s.end] == s.text for s in seg.statements)
+    assert seg.metadata["dateline"] == "BRUSSELS, October 12 (Daily Ledger) -"
+    jetten = [s for s in seg.statements if s.holder == "Rob Jetten"]
+    assert len(jetten) == 4 and all(s.holder_type == "quoted" for s in jetten)
+    cingolani = next(s for s in seg.statements if "only instrument" in s.text)
+    assert cingolani.holder == "Roberto Cingolani"
+
+
+def test_markdown_interview_turns_and_wrapped_paragraphs() -> None:
+    (seg,) = list(iter_segmented([DATA / "interview.md"]))
+    statements = seg.statements
+    assert statements[0].section == "title" and statements[0].text.startswith("Interview:")
+    answers = [s for s in statements if s.holder == "Maria Lindqvist"]
+    questions = [s for s in statements if s.holder == "Question"]
+    assert len(questions) == 2 and len(answers) == 9
+    assert all(s.holder_type == "speaker" for s in answers + questions)
+    texts = [s.text for s in statements]
+    # Wrapped lines form one paragraph; "U.S." and "No. 1" do not end sentences.
+    assert "Our members report\nqueues of up to six hours at Gothenburg." in texts
+    assert "We have asked the U.S. Department of Commerce and the Commission for a joint\nworking group." in texts
+    assert "No. 1 on our list is a common electronic declaration." in texts
+    assert not any(t.startswith(("*", "#")) or t.endswith("*") for t in texts)
+    assert all(seg.document.text[s.start : s.end] == s.text for s in statements)
+
+
+def test_jsonl_documents_take_their_id_and_metadata_from_each_line() -> None:
+    segs = list(iter_segmented([DATA / "articles.jsonl"]))
+    assert [seg.document.doc_id for seg in segs] == ["wire-0192", "wire-0193"]
+    first = segs[0].statements
+    assert first[0].url == "https://example.org/wire-0192" and first[0].genre == "news_report"
+    assert first[1].text.startswith("The city's water utility") and first[1].holder == "Ana Ferreira"
+    assert [s.holder for s in first[2:4]] == ["Ana Ferreira", "Ana Ferreira"]
+    assert all(s.in_quote for s in first[2:4])
+    assert first[-1].holder_type == "author" and first[-1].holder == "Metro Wire"
+    assert segs[1].statements[2].holder == "Carlos Moedas"
+
+
+def test_metadata_yaml_beside_user_files_is_used(tmp_path: Path) -> None:
+    (tmp_path / "note.txt").write_text("Ports reopen\n\nThe ports reopened on Monday.\n", encoding="utf-8")
+    (tmp_path / "metadata.yaml").write_text("note:\n  source: Harbour Daily\n  genre: news_report\n", encoding="utf-8")
+    statements = list(segment_paths([tmp_path]))
+    assert {s.source for s in statements} == {"Harbour Daily"}
+    assert statements[-1].holder == "Harbour Daily"
+
+
+def test_metadata_yaml_with_an_unknown_field_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "note.txt").write_text("The ports reopened on Monday.\n", encoding="utf-8")
+    (tmp_path / "metadata.yaml").write_text("note:\n  autor: Someone\n", encoding="utf-8")
+    with pytest.raises(StanceError, match=r"metadata.yaml: entry 'note' has unknown field\(s\) autor"):
+        list(segment_paths([tmp_path]))
+
+
+def test_non_utf8_text_is_decoded_by_detection(tmp_path: Path) -> None:
+    text = "Café owners in Zürich protested on Monday. « Nous refusons cette taxe », a déclaré le président de l’association.\n"
+    path = tmp_path / "latin.txt"
+    path.write_bytes(text.encode("cp1252"))
+    statements = list(segment_paths([path]))
+    assert statements[0].text == "Café owners in Zürich protested on Monday."
+
+
+def test_utf8_bom_is_not_part_of_the_text(tmp_path: Path) -> None:
+    path = tmp_path / "bom.txt"
+    path.write_bytes(b"\xef\xbb\xbfThe ports reopened on Monday. Trade resumed.")
+    statements = list(segment_paths([path]))
+    assert statements[0].text == "The ports reopened on Monday." and statements[0].start == 0
+
+
+def test_cleaning_config_with_unknown_key_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "cleaning.yaml"
+    bad.write_text("version: stance.cleaning.v1\nnavigaton: [x]\n", encoding="utf-8")
+    with pytest.raises(StanceError, match="unknown key.*navigaton"):
+        load_cleaning_config(bad)
+
+
+def test_cleaning_config_with_a_bad_pattern_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "cleaning.yaml"
+    bad.write_text("version: stance.cleaning.v1\nnavigation: ['(unclosed']\n", encoding="utf-8")
+    with pytest.raises(StanceError, match=r"pattern '\(unclosed' in navigation is not a valid regular expression"):
+        load_cleaning_config(bad)
+
+
+def test_a_configured_pattern_removes_a_line(tmp_path: Path) -> None:
+    doc = tmp_path / "page.txt"
+    doc.write_text("Ports reopen after strike\n\nThe ports reopened on Monday.\n\nTrade resumed at noon.\n", encoding="utf-8")
+    config = tmp_path / "cleaning.yaml"
+    config.write_text("version: stance.cleaning.v1\nnavigation: ['trade resumed.*']\n", encoding="utf-8")
+    texts = [s.text for s in segment_paths([doc], config=load_cleaning_config(config))]
+    assert texts == ["Ports reopen after strike", "The ports reopened on Monday."]
+
+
+# --- bad inputs: one clear line, exit code 1, no traceback ----------------------------------
+
+
+def _fails(args: list[str], match: str) -> str:
+    result = runner.invoke(app, ["segment", *args])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.output
+    assert match in lines[0], lines[0]
+    return lines[0]
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    (tmp_path / "empty.txt").write_bytes(b"")
+    _fails([str(tmp_path / "empty.txt"), "-o", str(tmp_path / "s.jsonl")], "empty.txt: the file is empty")
+
+
+def test_binary_file(tmp_path: Path) -> None:
+    (tmp_path / "scan.txt").write_bytes(b"%PDF-1.7\n\x00\x01\x02\x03binary\x00stream" * 50)
+    _fails([str(tmp_path / "scan.txt"), "-o", str(tmp_path / "s.jsonl")], "scan.txt: looks like a binary file")
+
+
+def test_undecodable_bytes(tmp_path: Path) -> None:
+    (tmp_path / "noise.txt").write_bytes(bytes(range(0x80, 0x100)) * 8 + b"\x1b\x1c\x1d" * 40)
+    _fails([str(tmp_path / "noise.txt"), "-o", str(tmp_path / "s.jsonl")], "noise.txt:")
+
+
+def test_undecodable_bytes_message_names_the_fix() -> None:
+    with pytest.raises(StanceError, match=r"x\.txt: .*(cannot decode|not text)"):
+        decode_bytes(bytes(range(0x80, 0x100)) * 8 + b"\x1b\x1c\x1d" * 40, name="x.txt")
+
+
+def test_empty_folder(tmp_path: Path) -> None:
+    (tmp_path / "corpus").mkdir()
+    _fails([str(tmp_path / "corpus"), "-o", str(tmp_path / "s.jsonl")], "holds no input documents")
+
+
+def test_jsonl_with_a_broken_line_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "docs.jsonl"
+    path.write_text('{"id": "a", "text": "Fine text here."}\n{"id": "b", "text": "broken\n', encoding="utf-8")
+    _fails([str(path), "-o", str(tmp_path / "s.jsonl")], "docs.jsonl line 2: not valid JSON")
+
+
+def test_jsonl_line_without_text(tmp_path: Path) -> None:
+    path = tmp_path / "docs.jsonl"
+    path.write_text('{"id": "a", "body": "no text field"}\n', encoding="utf-8")
+    _fails([str(path), "-o", str(tmp_path / "s.jsonl")], "docs.jsonl line 1: no 'text' field")
+
+
+def test_output_in_a_missing_folder(tmp_path: Path) -> None:
+    _fails([str(SEEDS), "-o", str(tmp_path / "nowhere" / "s.jsonl")], "folder")
+
+
+def test_missing_input(tmp_path: Path) -> None:
+    _fails([str(tmp_path / "absent.txt"), "-o", str(tmp_path / "s.jsonl")], "absent.txt does not exist")
+
+
+def test_unsupported_file_type(tmp_path: Path) -> None:
+    (tmp_path / "doc.pdf").write_bytes(b"%PDF")
+    _fails([str(tmp_path / "doc.pdf"), "-o", str(tmp_path / "s.jsonl")], "unsupported file type '.pdf'")
+
+
+# --- atomic output and the CLI ---------------------------------------------------------------
+
+
+def test_a_failure_leaves_no_output_and_keeps_an_old_one(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a_good.txt").write_text("The ports reopened on Monday.\n", encoding="utf-8")
+    (corpus / "b_empty.txt").write_bytes(b"")
+    out = tmp_path / "s.jsonl"
+    _fails([str(corpus), "-o", str(out), "--removed", str(tmp_path / "r.jsonl")], "b_empty.txt")
+    assert not out.exists() and not (tmp_path / "r.jsonl").exists()
+    assert not list(tmp_path.glob("*.part"))
+    out.write_text("previous run\n", encoding="utf-8")
+    _fails([str(corpus), "-o", str(out)], "b_empty.txt")
+    assert out.read_text(encoding="utf-8") == "previous run\n"
+
+
+def test_cli_writes_statements_and_side_files(tmp_path: Path) -> None:
+    out, removed, docs = tmp_path / "s.jsonl", tmp_path / "removed.jsonl", tmp_path / "docs.jsonl"
+    result = runner.invoke(
+        app, ["segment", str(SEEDS), "-o", str(out), "--removed", str(removed), "--documents", str(docs), "--summary"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) > 200 and len({r["doc_id"] for r in rows}) == 5
+    removals = [json.loads(line) for line in removed.read_text(encoding="utf-8").splitlines()]
+    assert {"doc_id", "start", "end", "text", "rule"} <= set(removals[0])
+    assert any(r["text"] == "1 pages in this article" and r["rule"] == "counters" for r in removals)
+    texts = {d["doc_id"]: d["text"] for d in map(json.loads, docs.read_text(encoding="utf-8").splitlines())}
+    assert all(texts[r["doc_id"]][r["start"] : r["end"]] == r["text"] for r in rows)
+    assert "statements: " in result.output and "holders: " in result.output and "removed: " in result.output
+
+
+def test_cli_show_removed_and_table(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["segment", str(SEEDS / "001_d1caa0e424b30984.txt"), "-o", str(tmp_path / "s.jsonl"), "--show-removed", "--format", "table"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "counters" in result.output and "'1 pages in this article'" in result.output
+    assert "Sergei Lavrov (quoted, quote)" in result.output
+
+
+def test_cli_refuses_an_unknown_format(tmp_path: Path) -> None:
+    _fails([str(SEEDS), "-o", str(tmp_path / "s.jsonl"), "--format", "csv"], "--format 'csv' is not known")
