@@ -248,7 +248,7 @@ def _params_dict(params: Any) -> dict[str, Any]:
 
 def _coerce(source: str, name: str, value: Any, hint_type: Any) -> Any:
     """Check one YAML value against the dataclass annotation; YAML lists become tuples."""
-    text = str(hint_type)
+    text = hint_type.__name__ if isinstance(hint_type, type) else str(hint_type)
     allows_none = "None" in text
     if value is None:
         if allows_none:

@@ -99,6 +99,12 @@ def fixture_rows() -> list[dict[str, Any]]:
     return out
 
 
+def _agreement(control: str, target: str | None, kappa: float, alpha: float, observed: float) -> dict[str, Any]:
+    # Same fields as stance.agreement.ControlAgreement.to_dict().
+    return {"control": control, "target": target, "n_items": 40, "n_annotators": 2, "cohen_kappa": kappa,
+            "fleiss_kappa": kappa, "fleiss_items": 40, "krippendorff_alpha": alpha, "observed": observed, "pairs": []}
+
+
 def build_dataset(data_dir: Path, *, rows: list[dict[str, Any]] | None = None, with_info: bool = True,
                   drop_columns: tuple[str, ...] = (), schema_version: str = "1") -> Path:
     """Write a DatasetDict (train/validation/test) plus ``stance_dataset.json`` into ``data_dir``."""
@@ -127,7 +133,11 @@ def build_dataset(data_dir: Path, *, rows: list[dict[str, Any]] | None = None, w
     dd.save_to_disk(str(data_dir))
     if with_info:
         info = {"format": "stance.dataset.v1", "schema_version": schema_version, "guidelines_version": "1",
-                "agreement": {"stance": {"krippendorff_alpha": 0.71, "percent_agreement": 0.82, "n_items": 40},
-                              "role": {"krippendorff_alpha": 0.58, "percent_agreement": 0.74, "n_items": 40}}}
+                "agreement": {"mode": "pair", "spans": None, "controls": [
+                    _agreement("role", None, 0.58, 0.57, 0.74),
+                    _agreement("stance", None, 0.71, 0.70, 0.82),
+                    _agreement("stance", "kuril_sovereignty", 0.78, 0.77, 0.87),
+                    _agreement("stance", "treaty_1956_basis", 0.64, 0.63, 0.78),
+                ]}}
         (Path(data_dir) / "stance_dataset.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
     return Path(data_dir)

@@ -37,11 +37,11 @@ def build_model(config: TrainConfig, **overrides: Any) -> Any:
         from stance.models.tfidf import TfidfStanceClassifier
 
         params = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
-        return TfidfStanceClassifier(**params, random_state=config.seed, **overrides)
+        return TfidfStanceClassifier(**{**params, "random_state": config.seed, **overrides})
     if config.model == "transformer":
         from stance.models.transformer import TransformerStanceClassifier
 
-        return TransformerStanceClassifier(**params, seed=config.seed, **overrides)
+        return TransformerStanceClassifier(**{**params, "seed": config.seed, **overrides})
     raise StanceError(f"unknown model type {config.model!r}", hint="choose tfidf or transformer")
 
 

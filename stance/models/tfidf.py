@@ -121,26 +121,43 @@ class TargetTextFeatures(TransformerMixin, BaseEstimator):
         return mat if len(unique) == len(texts) else mat[rows]
 
     def combine(self, text_block: sp.csr_matrix, targets: Sequence[str]) -> sp.csr_matrix:
-        """Full feature rows from a text block and one target per row (unseen targets: shared block only)."""
+        """Full feature rows from a text block and one target per row.
+
+        A target unseen in training is treated as the average training target: its text features
+        and bias are spread over every target block with weight 1/K, so it gets the shared weights
+        plus the mean of the per-target weights (a zero block would leave it without the targets'
+        share of the intercept and skew its predictions).
+        """
         if not self.target_features:
             return text_block
         n, d = text_block.shape
         k = len(self.targets_)
         lookup = {t: i for i, t in enumerate(self.targets_)}
         tid = np.fromiter((lookup.get(t, -1) for t in targets), dtype=np.int64, count=n)
-        known = tid >= 0
         text_block = text_block.tocsr()
-        nnz = np.diff(text_block.indptr)
-        keep = np.repeat(known, nnz)
-        offsets = np.repeat(np.where(known, tid, 0) * d, nnz)
-        kept_nnz = np.where(known, nnz, 0)
-        indptr = np.concatenate([[0], np.cumsum(kept_nnz)])
-        per_target = sp.csr_matrix(
-            (text_block.data[keep], text_block.indices[keep] + offsets[keep], indptr), shape=(n, d * k)
-        )
-        bias = sp.csr_matrix((np.ones(int(known.sum()), dtype=np.float32), tid[known], np.concatenate([[0], np.cumsum(known)])),
-                             shape=(n, k))
-        return sp.hstack([text_block, per_target, bias], format="csr", dtype=np.float32)
+        known = tid >= 0
+        if known.all():
+            nnz = np.diff(text_block.indptr)
+            offsets = np.repeat(tid * d, nnz)
+            per_target = sp.csr_matrix((text_block.data, text_block.indices + offsets, text_block.indptr),
+                                       shape=(n, d * k))
+            bias = sp.csr_matrix((np.ones(n, dtype=np.float32), tid, np.arange(n + 1)), shape=(n, k))
+            return sp.hstack([text_block, per_target, bias], format="csr", dtype=np.float32)
+        # Mixed or unseen targets: build both parts and put the rows back in input order.
+        seen_rows, unseen_rows = np.flatnonzero(known), np.flatnonzero(~known)
+        parts = []
+        if seen_rows.size:
+            parts.append(self.combine(text_block[seen_rows], [self.targets_[i] for i in tid[seen_rows]]))
+        if unseen_rows.size:
+            unseen = text_block[unseen_rows]
+            spread = sp.hstack([unseen] * k, format="csr") * (1.0 / k)
+            bias = sp.csr_matrix(np.full((unseen_rows.size, k), 1.0 / k, dtype=np.float32))
+            parts.append(sp.hstack([unseen, spread, bias], format="csr", dtype=np.float32))
+        stacked = sp.vstack(parts, format="csr")
+        order = np.concatenate([seen_rows, unseen_rows])
+        inverse = np.empty_like(order)
+        inverse[order] = np.arange(order.size)
+        return stacked[inverse]
 
     def transform(self, X: Any) -> sp.csr_matrix:
         """Features of (statement, target) rows."""
