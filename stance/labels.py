@@ -180,7 +180,7 @@ def _not_export(path: Path, found: str) -> StanceError:
     return StanceError(f"{path} is not a Label Studio export: {found}", hint=f"expected {_EXPECTED}")
 
 
-def iter_export_tasks(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
+def iter_export_tasks(path: str | os.PathLike[str], *, progress: bool = False) -> Iterator[dict[str, Any]]:
     """Stream the task objects of a Label Studio JSON export without loading the whole file.
 
     The export is one JSON list; each element is decoded as soon as it is complete, so peak
@@ -188,6 +188,7 @@ def iter_export_tasks(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
 
     Args:
         path: The export file.
+        progress: Show a progress bar (characters read) on stderr.
 
     Yields:
         Each task as a dict.
@@ -202,8 +203,11 @@ def iter_export_tasks(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
     path = Path(path)
     if not path.is_file():
         raise StanceError(f"export {path} does not exist", hint="check the path; `stance pull` writes one")
+    from tqdm.auto import tqdm
+
     decoder = json.JSONDecoder()
-    with path.open("r", encoding="utf-8") as fh:
+    bar = tqdm(total=path.stat().st_size, unit="B", unit_scale=True, desc="reading export", disable=not progress)
+    with bar, path.open("r", encoding="utf-8") as fh:
         buf = ""
         pos = 0
         consumed = 0  # characters dropped from the front of buf
@@ -220,6 +224,7 @@ def iter_export_tasks(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
             if not chunk:
                 eof = True
                 return False
+            bar.update(len(chunk))  # characters, close enough to bytes for a progress bar
             consumed += pos
             buf = buf[pos:] + chunk
             pos = 0
@@ -614,6 +619,7 @@ def read_export(
     documents: Mapping[str, str] | None = None,
     repair_spans: bool = False,
     full_data: bool = True,
+    progress: bool = False,
 ) -> LabelExport:
     """Parse and validate a Label Studio JSON export against the label schema.
 
@@ -628,6 +634,7 @@ def read_export(
             refusing them.
         full_data: Keep every task-data field (needed to re-import tasks); with False only
             :data:`DATA_FIELDS` are kept, which saves memory on large exports.
+        progress: Show a progress bar while reading.
 
     Returns:
         A :class:`LabelExport`.
@@ -653,7 +660,7 @@ def read_export(
     mode: str | None = None
     mode_first: int | None = None
     n_tasks = n_annotations = n_predictions = n_drafts = n_outside = 0
-    for index, raw in enumerate(iter_export_tasks(path)):
+    for index, raw in enumerate(iter_export_tasks(path, progress=progress)):
         data = raw.get("data") if type(raw) is dict else None
         if type(data) is not dict:
             what = type(raw).__name__ if type(raw) is not dict else f"an object with keys {sorted(raw)[:6]}"

@@ -364,3 +364,49 @@ def test_cli_disagreements(tmp_path: Path) -> None:
 def test_cli_disagreements_push_needs_project(tmp_path: Path) -> None:
     result = runner.invoke(app, ["disagreements", str(PAIR_EXPORT), "-o", str(tmp_path / "r.json"), "--push"])
     assert result.exit_code == 1 and "--push needs --project" in result.output
+
+
+# --------------------------------------------------------------------------- a real Label Studio
+
+
+@pytest.mark.studio
+def test_adjudication_round_trip_through_label_studio(
+    studio: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, schema: Any
+) -> None:
+    """disagreements --push → an adjudicator answers in Label Studio → pull → dataset --adjudicated."""
+    import uuid
+
+    from stance.studio import connect, find_project, pull
+
+    monkeypatch.setenv("LABEL_STUDIO_URL", studio.url)
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", studio.api_key)
+    title = f"review {uuid.uuid4().hex[:8]}"
+    review = tmp_path / "review.json"
+    result = runner.invoke(app, ["disagreements", str(PAIR_EXPORT), "-o", str(review), "--push", "--project", title])
+    assert result.exit_code == 0, result.output
+    assert "3 added" in result.output and studio.api_key not in result.output
+    rerun = runner.invoke(app, ["disagreements", str(PAIR_EXPORT), "-o", str(review), "--push", "--project", title])
+    assert "0 added, 3 already there" in rerun.output  # idempotent by task_key
+
+    client = connect(studio.url, studio.api_key)
+    project = find_project(client, title)
+    assert "$review_answers" in client.ls.projects.get(id=project.id).label_config
+    tasks = list(client.ls.tasks.list(project=project.id, fields="task_only", include="id,data", page_size=100))
+    assert sorted(t.data["review_of_task"] for t in tasks) == [102, 103, 110]
+    assert all(t.data["review_answers"].count("\n") >= 1 for t in tasks)
+    for t in tasks:
+        result_ = [
+            {"from_name": "role", "to_name": "text", "type": "choices", "value": {"choices": ["Claim"]}},
+            {"from_name": "stance", "to_name": "text", "type": "choices", "value": {"choices": ["Favor"]}},
+        ]
+        client.ls.annotations.create(id=t.id, result=result_, lead_time=20.0)
+    pulled = tmp_path / "review_export.json"
+    pull(client, title, pulled)
+
+    out = tmp_path / "data"
+    result = runner.invoke(app, ["dataset", str(PAIR_EXPORT), "--adjudicated", str(pulled), "-o", str(out),
+                                 "--no-progress"])
+    assert result.exit_code == 0, result.output
+    meta = json.loads((out / "stance_dataset.json").read_text())
+    assert meta["counts"]["adjudicated"] == 3 and meta["counts"]["tied_rows"] == 0
+    assert meta["counts"]["ground_truth_rows"] == 4  # 105 had ground truth already

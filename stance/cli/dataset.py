@@ -24,19 +24,23 @@ _REPAIR = typer.Option(False, "--repair-spans", help="Realign discovery spans wh
 
 
 class Ties(str, Enum):
+    """What `stance dataset` does with tied items."""
+
     exclude = "exclude"
     keep = "keep"
 
 
 def _read(
-    export: Path, schema_path: Optional[Path], documents: Optional[Path], repair_spans: bool, *, full_data: bool = False
+    export: Path, schema_path: Optional[Path], documents: Optional[Path], repair_spans: bool, *,
+    full_data: bool = False, progress: bool = False,
 ) -> tuple[Any, Any]:
     from stance.labels import read_documents, read_export
     from stance.schema import load_schema
 
     schema = load_schema(schema_path)
     docs = read_documents(documents) if documents is not None else None
-    return read_export(export, schema, documents=docs, repair_spans=repair_spans, full_data=full_data), schema
+    parsed = read_export(export, schema, documents=docs, repair_spans=repair_spans, full_data=full_data, progress=progress)
+    return parsed, schema
 
 
 def _fmt(x: Any) -> str:
@@ -44,7 +48,12 @@ def _fmt(x: Any) -> str:
 
 
 def render_agreement(report: dict[str, Any]) -> str:
-    """The agreement report as a plain-text table."""
+    """The agreement report as a plain-text table, one line per control and target.
+
+    Example:
+        >>> print(render_agreement(export_agreement(export)).splitlines()[0])
+        control  target  items  annotators  cohen_k  fleiss_k  kripp_a  all_agree
+    """
     head = ("control", "target", "items", "annotators", "cohen_k", "fleiss_k", "kripp_a", "all_agree")
     rows = [head] + [
         (
@@ -56,6 +65,8 @@ def render_agreement(report: dict[str, Any]) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
     lines = ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))) for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
+    if not any(r["n_items"] for r in report["controls"]):
+        lines.append("no item was answered by two or more annotators: agreement needs overlapping annotations")
     spans = report.get("spans")
     if spans:
         lines.append("")
@@ -80,7 +91,7 @@ def dataset_command(
     val_size: float = typer.Option(0.1, "--val-size", help="Share of rows (whole documents) for validation."),
     documents: Optional[Path] = _DOCS,
     repair_spans: bool = _REPAIR,
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars while writing."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars on stderr."),
     adjudicated: Optional[Path] = typer.Option(
         None, "--adjudicated", help="Export of the review project (`stance disagreements`); its answers count as ground truth."
     ),
@@ -90,7 +101,7 @@ def dataset_command(
     from stance.labels import read_export
 
     options = DatasetOptions(ties=ties.value, seed=seed, test_size=test_size, val_size=val_size)
-    parsed, loaded = _read(export, schema, documents, repair_spans)
+    parsed, loaded = _read(export, schema, documents, repair_spans, progress=progress)
     if adjudicated is not None:
         parsed = merge_adjudication(parsed, read_export(adjudicated, loaded, repair_spans=repair_spans))
     dd, meta = build_dataset(parsed, loaded, options=options)
@@ -133,7 +144,11 @@ def disagreements_command(
     output: Path = typer.Option(..., "--output", "-o", help="Review tasks to write (Label Studio import JSON)."),
     schema: Optional[Path] = _SCHEMA,
     push: bool = typer.Option(False, "--push", help="Also create a review project in Label Studio and import the tasks."),
-    project: Optional[str] = typer.Option(None, "--project", help="Review project title (with --push)."),
+    project: Optional[str] = typer.Option(None, "--project", "-p", help="Review project title (with --push)."),
+    data_dir: Optional[Path] = typer.Option(
+        None, "--data-dir", envvar="STANCE_STUDIO_DIR",
+        help="Local studio folder (with --push, when LABEL_STUDIO_URL/LABEL_STUDIO_API_KEY are not set).",
+    ),
     documents: Optional[Path] = _DOCS,
     repair_spans: bool = _REPAIR,
 ) -> None:
@@ -156,18 +171,15 @@ def disagreements_command(
         fh.write(config)
     typer.echo(f"wrote {len(tasks)} review task(s) to {output} and the labeling config to {config_path}")
     if push:
-        _push(tasks, config, str(project))
+        _push(tasks, config, str(project), loaded, parsed.mode, export, data_dir)
 
 
-def _push(tasks: list[dict[str, Any]], config: str, project: str) -> None:
-    from stance import studio
+def _push(tasks: list[dict[str, Any]], config: str, project: str, schema: Any, mode: str, source: Path,
+          data_dir: Optional[Path]) -> None:
+    from stance.studio import connect, push_tasks
 
-    try:
-        connect = studio.connect  # type: ignore[attr-defined]
-        push_tasks = studio.push_tasks  # type: ignore[attr-defined]
-    except AttributeError:
-        raise StanceError("this installation has no Label Studio client (stance.studio.connect)",
-                          hint="import the review JSON and config in the Label Studio UI instead") from None
-    client = connect()
-    result = push_tasks(client, tasks, project=project, label_config=config)
-    typer.echo(f"pushed {len(tasks)} task(s) to Label Studio project {project!r}: {result}")
+    client = connect(data_dir=data_dir)
+    r = push_tasks(client, project, tasks, config, schema_version=str(schema.version), mode=mode,
+                   description=f"Adjudication of the disagreements in {source.name} (stance disagreements).")
+    typer.echo(f"pushed to Label Studio project {project!r} (id {r.project_id}): {r.added} added, "
+               f"{r.skipped} already there")
