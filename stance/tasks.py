@@ -29,6 +29,7 @@ __all__ = [
     "read_statements",
     "validate_statement",
     "build_tasks",
+    "add_predictions",
     "task_key",
     "load_predictor",
     "PREDICTION_BATCH",
@@ -252,7 +253,6 @@ def build_tasks(
     neighbours = _neighbours(rows)
 
     tasks: list[dict[str, Any]] = []
-    pairs: list[tuple[dict[str, Any], Target | None]] = []
     for s in rows:
         prev, nxt = neighbours[s["id"]]
         base = _base_data(s, prev, nxt, schema)
@@ -261,10 +261,8 @@ def build_tasks(
                 data = {**base, "target": t.id, "target_name": t.name, "target_definition": t.definition,
                         "task_key": task_key(s["id"], t.id)}
                 tasks.append({"data": data})
-                pairs.append((s, t))
         else:
             tasks.append({"data": {**base, "task_key": task_key(s["id"], None)}})
-            pairs.append((s, None))
 
     keys = [t["data"]["task_key"] for t in tasks]
     if len(set(keys)) != len(keys):
@@ -272,23 +270,47 @@ def build_tasks(
         raise StanceError(f"statement ids repeat: {', '.join(dupes)}", hint="ids must be unique; re-run `stance segment`")
 
     if predictor is not None:
-        _attach_predictions(tasks, pairs, schema, chosen, predictor, mode=mode,
-                            model_version=model_version, progress=progress)
+        add_predictions(tasks, schema, predictor, mode=mode, targets=[t.id for t in chosen],
+                        model_version=model_version, progress=progress)
     logger.info("built %d %s-mode tasks from %d statements", len(tasks), mode, len(rows))
     return tasks
 
 
-def _attach_predictions(
+def add_predictions(
     tasks: list[dict[str, Any]],
-    pairs: list[tuple[dict[str, Any], Target | None]],
     schema: Schema,
-    chosen: tuple[Target, ...],
     predictor: Predictor,
     *,
-    mode: str,
-    model_version: str | None,
-    progress: bool,
-) -> None:
+    mode: str = "pair",
+    targets: Sequence[str] | None = None,
+    model_version: str | None = None,
+    progress: bool = False,
+) -> list[dict[str, Any]]:
+    """Add pre-annotations (``predictions``) to tasks built by :func:`build_tasks`, in place.
+
+    ``stance push`` calls this only for the tasks a project does not have yet, so a re-push
+    costs no model time.
+
+    Args:
+        tasks: Pair- or discovery-mode tasks.
+        schema: The schema the tasks were built with.
+        predictor: The classifier (:class:`Predictor`).
+        mode: The tasks' mode.
+        targets: Discovery mode: the targets to predict for (all when None).
+        model_version: Recorded in each prediction (default: the model's own).
+        progress: Show a progress bar.
+
+    Returns:
+        The same task list.
+
+    Example:
+        >>> tasks = add_predictions(build_tasks(statements, schema), schema, load_predictor("runs/tfidf")[0])
+        >>> tasks[0]["predictions"][0]["result"][0]["from_name"]
+        'stance'
+    """
+    if not tasks:
+        return tasks
+    chosen = schema.select_targets(list(targets) if targets else None)
     classes = [str(c) for c in predictor.classes_]
     kind = _predictor_task(predictor, schema)
     allowed = set(schema.roles if kind == "role" else schema.stances)
@@ -303,13 +325,13 @@ def _attach_predictions(
     control = "role" if kind == "role" else "stance"
 
     if mode == "pair":
-        X = [{"text": s["text"], "target": t.name} for s, t in pairs if t is not None]
+        X = [{"text": t["data"]["text"], "target": t["data"]["target_name"]} for t in tasks]
         proba = _predict(predictor, X, progress=progress)
         for task, row in zip(tasks, proba):
             best = max(range(len(classes)), key=row.__getitem__)
             task["predictions"] = [{"model_version": version, "score": row[best],
                                     "result": [_choice(control, classes[best], row[best])]}]
-        return
+        return tasks
 
     # Discovery mode: one model run per statement × target, folded back into one prediction a task.
     if kind == "stance":
@@ -317,7 +339,7 @@ def _attach_predictions(
             "a `stance` model (Favor/Against only) cannot say which targets a statement takes a position on",
             hint="use a `joint` model (None/Favor/Against) or a `role` model for discovery-mode pre-annotations",
         )
-    X = [{"text": s["text"], "target": t.name} for s, _ in pairs for t in chosen]
+    X = [{"text": task["data"]["text"], "target": t.name} for task in tasks for t in chosen]
     proba = _predict(predictor, X, progress=progress)
     n = len(chosen)
     for i, task in enumerate(tasks):
@@ -345,6 +367,7 @@ def _attach_predictions(
                 result.append({"id": "pred0", "from_name": "span", "to_name": "text", "type": "labels", "score": score,
                                "value": {"start": 0, "end": len(text), "text": text, "labels": [classes[best]]}})
         task["predictions"] = [{"model_version": version, "score": float(score), "result": result}]
+    return tasks
 
 
 def load_predictor(model_dir: str | Path) -> tuple[Predictor, str]:

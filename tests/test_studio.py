@@ -130,6 +130,34 @@ def test_schema_version_mismatch_is_refused_unless_forced(
     assert recorded_schema(client.ls.projects.get(id=find_project(client, title).id)) == ("2", "pair")
 
 
+def test_push_with_predictions_runs_the_model_only_on_new_tasks(
+    client: StudioClient, statements: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    from stance.models.tfidf import TfidfStanceClassifier
+    from stance_fixture import ROWS, TARGETS
+
+    model = TfidfStanceClassifier(calibration="none", min_df=1, char_ngrams=None).fit(
+        [{"text": r[1], "target": TARGETS[r[0]]} for r in ROWS], [r[3] for r in ROWS])
+    seen: list[int] = []
+    real = model.predict_proba
+    model.predict_proba = lambda X: (seen.append(len(X)), real(X))[1]  # count rows, keep the real model
+    title = _title("pred")
+    first = push_statements(client, statements[:6], title, targets=["treaty_1956_basis"], predictor=model,
+                            model_version="tfidf-test-1")
+    assert first.added == 6 and sum(seen) == 6
+    again = push_statements(client, statements, title, targets=["treaty_1956_basis"], predictor=model,
+                            model_version="tfidf-test-1")
+    assert (again.added, again.skipped) == (8, 6) and sum(seen) == 14
+    pull(client, title, tmp_path / "p.json")
+    exported = json.loads((tmp_path / "p.json").read_text(encoding="utf-8"))
+    assert all(len(task["predictions"]) == 1 for task in exported)  # the JSON export lists prediction ids
+    preds = list(client.ls.predictions.list(project=again.project_id))
+    assert len(preds) == 14
+    for pred in preds:
+        assert pred.model_version == "tfidf-test-1" and 0 < pred.score <= 1
+        assert pred.result[0]["from_name"] == "stance" and pred.result[0]["value"]["choices"][0] in model.classes_
+
+
 # --- annotations round trip --------------------------------------------------------------------
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from enum import Enum
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
@@ -44,19 +44,25 @@ def _targets(value: Optional[str]) -> Optional[list[str]]:
 
 
 def _build(statements: Path, mode: Mode, targets: Optional[str], schema_path: Optional[Path],
-           model: Optional[Path], progress: bool) -> tuple[list[dict], str, object, Optional[list[str]]]:
+           model: Optional[Path], progress: bool, *, predict: bool = True) -> tuple[list[dict], str, Any, Any]:
+    """Tasks, config and schema; with ``predict=False`` the predictions are left to a callback
+    (returned last) so that ``stance push`` runs the model only on tasks the project lacks."""
     from stance.schema import labeling_config, load_schema
-    from stance.tasks import build_tasks, load_predictor, read_statements
+    from stance.tasks import add_predictions, build_tasks, load_predictor, read_statements
 
     schema = load_schema(schema_path)
     ids = _targets(targets)
     chosen = schema.select_targets(ids)  # fail on a bad id before reading anything big
     rows = read_statements(statements)
     predictor, version = load_predictor(model) if model is not None else (None, None)
-    tasks = build_tasks(rows, schema, mode=mode.value, targets=ids, predictor=predictor,
+    tasks = build_tasks(rows, schema, mode=mode.value, targets=ids, predictor=predictor if predict else None,
                         model_version=version, progress=progress)
     xml = labeling_config(schema, mode.value, targets=chosen if mode is Mode.discovery else None)
-    return tasks, xml, schema, ids
+
+    def _predict(new: list[dict]) -> None:
+        add_predictions(new, schema, predictor, mode=mode.value, targets=ids, model_version=version, progress=progress)
+
+    return tasks, xml, schema, _predict if predictor is not None and not predict else None
 
 
 @app.command("tasks")
@@ -109,11 +115,12 @@ def push_command(
     """
     from stance.studio import connect, push_tasks
 
-    tasks, xml, loaded, _ = _build(statements, mode, targets, schema, model, progress)
+    tasks, xml, loaded, prepare = _build(statements, mode, targets, schema, model, progress, predict=False)
     client = connect(data_dir=data_dir)
     description = f"{loaded.name or 'stance'}: {mode.value}-mode tasks, guidelines version {loaded.guidelines_version}."  # type: ignore[attr-defined]
     result = push_tasks(client, project, tasks, xml, schema_version=loaded.version, mode=mode.value,  # type: ignore[attr-defined]
-                        description=description, force=force_schema, chunk_size=chunk_size, progress=progress)
+                        description=description, force=force_schema, chunk_size=chunk_size, progress=progress,
+                        prepare=prepare)
     action = "created project" if result.created_project else "project"
     typer.echo(f"{action} {result.project!r} (id {result.project_id}) at {client.url}: "
                f"{result.added} new task(s) added, {result.skipped} skipped as already present "

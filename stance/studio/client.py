@@ -448,6 +448,7 @@ def push_tasks(
     force: bool = False,
     chunk_size: int = CHUNK_SIZE,
     progress: bool = False,
+    prepare: Callable[[list[dict[str, Any]]], Any] | None = None,
 ) -> PushResult:
     """Import tasks into a project (created if missing), skipping tasks already there.
 
@@ -462,6 +463,9 @@ def push_tasks(
         force: Accept an existing project with a different schema version.
         chunk_size: Tasks per import request.
         progress: Show a progress bar.
+        prepare: Called once with the tasks that will be imported (only those), before the
+            first import, e.g. to add model predictions without spending model time on tasks
+            the project already has.
 
     Returns:
         A :class:`PushResult` (tasks added and skipped).
@@ -493,6 +497,8 @@ def push_tasks(
                                       mode=mode, description=description, force=force)
     have = set() if created else existing_task_keys(client, project.id)
     new = [t for t in unique if t["data"]["task_key"] not in have]
+    if prepare is not None and new:
+        prepare(new)
     added = 0
     with tqdm(total=len(new), desc="importing", unit="task", disable=not progress or not new) as bar:
         for i in range(0, len(new), chunk_size):
@@ -542,16 +548,21 @@ def push_statements(
         60
     """
     from stance.schema import labeling_config, load_schema
-    from stance.tasks import build_tasks
+    from stance.tasks import add_predictions, build_tasks
 
     schema = schema if schema is not None else load_schema()
-    tasks = build_tasks(statements, schema, mode=mode, targets=targets, predictor=predictor,
-                        model_version=model_version, progress=progress)
+    tasks = build_tasks(statements, schema, mode=mode, targets=targets)
+
+    def _predict(new: list[dict[str, Any]]) -> None:
+        add_predictions(new, schema, predictor, mode=mode, targets=targets, model_version=model_version,
+                        progress=progress)
+
     chosen = schema.select_targets(list(targets) if targets else None)
     xml = labeling_config(schema, mode, targets=chosen if mode == "discovery" else None)
     description = f"{schema.name or 'stance'}: {mode}-mode tasks, guidelines version {schema.guidelines_version}."
     return push_tasks(client, project_title, tasks, xml, schema_version=schema.version, mode=mode,
-                      description=description, force=force, chunk_size=chunk_size, progress=progress)
+                      description=description, force=force, chunk_size=chunk_size, progress=progress,
+                      prepare=_predict if predictor is not None else None)
 
 
 def pull(client: StudioClient, project_title: str, out: str | os.PathLike[str]) -> PullResult:

@@ -1,0 +1,171 @@
+"""Benchmark the Label Studio round trip against a real local server.
+
+10,000 statements (the fixture statements replicated with distinct texts), pair mode with one
+target (10,000 tasks), pre-annotations from a real TF-IDF stance model:
+
+- push with predictions (build tasks, predict, create the project, bulk import): target ≤ 40 s;
+- re-push of the same file: adds 0 tasks, target ≤ 15 s;
+- pull (full JSON export written to disk): target ≤ 45 s;
+- ratio against creating tasks one at a time (measured on a small sample, extrapolated).
+
+Usage::
+
+    python benchmarks/studio_roundtrip.py                       # starts its own server in a temp folder
+    python benchmarks/studio_roundtrip.py --url URL --api-key-env LABEL_STUDIO_API_KEY
+    python benchmarks/studio_roundtrip.py --data-dir DIR        # a running `stance studio start` folder
+
+The API key is never printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import socket
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def replicate(statements: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
+    """``n`` statements with distinct texts and ids, cycling through the given ones."""
+    out = []
+    for i in range(n):
+        s = dict(statements[i % len(statements)])
+        s["text"] = f"{s['text']} (copy {i})"
+        s["id"] = f"{s['doc_id']}:{hashlib.sha1(s['text'].encode()).hexdigest()[:10]}"
+        s["index"], s["start"], s["end"] = i, None, None
+        out.append(s)
+    return out
+
+
+def fixture_model() -> Any:
+    """A real target-aware TF-IDF joint model fitted on the hand-labelled rows of the test fixtures."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from stance_fixture import ROWS, TARGETS
+
+    from stance.models.tfidf import TfidfStanceClassifier
+
+    X = [{"text": text, "target": TARGETS[target]} for target, text, *_ in ROWS]
+    y = [stance for _, _, _, stance, *_ in ROWS]
+    model = TfidfStanceClassifier(calibration="none", min_df=1).fit(X, y)
+    model.model_version = "tfidf-joint-benchmark"
+    return model
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", help="Label Studio URL (default: start a local one in a temp folder)")
+    parser.add_argument("--api-key-env", default="LABEL_STUDIO_API_KEY", help="environment variable holding the key")
+    parser.add_argument("--data-dir", help="folder of a running `stance studio start` server")
+    parser.add_argument("--statements", type=int, default=10_000)
+    parser.add_argument("--target", default="kuril_sovereignty")
+    parser.add_argument("--model", help="model folder from `stance train` (default: a TF-IDF model fitted here)")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--sample", type=int, default=50, help="tasks created one at a time for the ratio")
+    parser.add_argument("--json", help="also write the figures to this JSON file")
+    args = parser.parse_args()
+
+    from stance.schema import labeling_config, load_schema
+    from stance.studio import connect, pull, push_statements
+    from stance.studio.server import read_credentials, start, stop
+    from stance.tasks import build_tasks, load_predictor, read_statements
+
+    started: Path | None = None
+    if args.url:
+        client = connect(args.url, os.environ.get(args.api_key_env))
+    elif args.data_dir:
+        client = connect(data_dir=args.data_dir)
+    else:
+        started = Path(tempfile.mkdtemp(prefix="stance-bench-studio-"))
+        t = time.perf_counter()
+        st = start(started, port=_free_port())
+        print(f"started Label Studio at {st.url} in {time.perf_counter() - t:.0f} s (first start: migrations)")
+        client = connect(st.url, read_credentials(started).token)
+
+    try:
+        schema = load_schema(ROOT / "labels" / "schema.v1.yaml")
+        rows = replicate(read_statements(ROOT / "tests" / "data" / "statements_small.jsonl"), args.statements)
+        if args.model:
+            predictor, version = load_predictor(args.model)
+        else:
+            predictor, version = fixture_model(), "tfidf-joint-benchmark"
+        xml = labeling_config(schema, "pair")
+
+        def push_once(title: str) -> tuple[float, Any]:
+            # What `stance push --model` does: build tasks, list the project's keys, predict and
+            # import only the new ones.
+            t0 = time.perf_counter()
+            result = push_statements(client, rows, title, schema=schema, targets=[args.target], predictor=predictor,
+                                     model_version=version)
+            return time.perf_counter() - t0, result
+
+        push_s, repush_s, pull_s = [], [], []
+        tmp = Path(tempfile.mkdtemp(prefix="stance-bench-"))
+        for r in range(args.repeats):
+            title = f"bench {uuid.uuid4().hex[:8]}"
+            dt, res = push_once(title)
+            assert res.added == args.statements and res.skipped == 0, res
+            push_s.append(dt)
+            dt, res = push_once(title)
+            assert res.added == 0 and res.skipped == args.statements, res
+            repush_s.append(dt)
+            t0 = time.perf_counter()
+            pulled = pull(client, title, tmp / "export.json")
+            pull_s.append(time.perf_counter() - t0)
+            assert pulled.tasks == args.statements, pulled
+            n_pred = sum(len(t["predictions"]) for t in json.loads((tmp / "export.json").read_text(encoding="utf-8")))
+            assert n_pred == args.statements, n_pred
+            print(f"run {r + 1}: push {push_s[-1]:.1f} s, re-push {repush_s[-1]:.1f} s (0 added), pull {pull_s[-1]:.1f} s")
+
+        # One task at a time (the slow path this toolkit avoids), on a small sample.
+        sample = build_tasks(rows[: args.sample], schema, targets=[args.target], predictor=predictor, model_version=version)
+        project = client.ls.projects.create(title=f"bench single {uuid.uuid4().hex[:8]}", label_config=xml)
+        t0 = time.perf_counter()
+        for task in sample:
+            created = client.ls.tasks.create(project=project.id, data=task["data"])
+            client.ls.predictions.create(task=created.id, result=task["predictions"][0]["result"],
+                                         score=task["predictions"][0]["score"], model_version=version)
+        single_s = time.perf_counter() - t0
+        per_task = single_s / len(sample)
+        extrapolated = per_task * args.statements
+
+        med = {k: statistics.median(v) for k, v in (("push", push_s), ("repush", repush_s), ("pull", pull_s))}
+        figures = {
+            "statements": args.statements, "tasks": args.statements, "repeats": args.repeats, "url": client.url,
+            "push_with_predictions_s": push_s, "repush_s": repush_s, "pull_s": pull_s, "median": med,
+            "single_sample": len(sample), "single_s": single_s, "single_per_task_s": per_task,
+            "single_extrapolated_s": extrapolated, "ratio_single_vs_bulk_push": extrapolated / med["push"],
+        }
+        print()
+        print(f"{args.statements} statements x 1 target = {args.statements} pair-mode tasks with predictions, "
+              f"{args.repeats} runs (median):")
+        print(f"  push with predictions  {med['push']:6.1f} s   target <= 40 s   {'ok' if med['push'] <= 40 else 'MISSED'}")
+        print(f"  re-push (0 added)      {med['repush']:6.1f} s   target <= 15 s   {'ok' if med['repush'] <= 15 else 'MISSED'}")
+        print(f"  pull (full export)     {med['pull']:6.1f} s   target <= 45 s   {'ok' if med['pull'] <= 45 else 'MISSED'}")
+        print(f"  one at a time: {len(sample)} tasks (+ their predictions) in {single_s:.1f} s = {per_task * 1000:.0f} ms/task; "
+              f"{args.statements} would take {extrapolated:.0f} s, {extrapolated / med['push']:.1f}x the bulk push")
+        if args.json:
+            Path(args.json).write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+        return 0
+    finally:
+        if started is not None:
+            stop(started)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
