@@ -121,8 +121,8 @@ def decode_bytes(data: bytes, *, name: str) -> str:
         StanceError: the file is empty, binary, or in no encoding that can be detected.
 
     Example:
-        >>> decode_bytes("Café".encode("cp1252"), name="x.txt")
-        'Café'
+        >>> decode_bytes("Les cafés de Zürich ont protesté lundi.".encode("cp1252"), name="x.txt")
+        'Les cafés de Zürich ont protesté lundi.'
     """
     if not data.strip():
         raise StanceError(f"{name}: the file is empty", hint="remove it or add text to it")
@@ -153,14 +153,30 @@ def decode_bytes(data: bytes, *, name: str) -> str:
         utf8_error = f"not UTF-8 (byte {exc.start})"
     from charset_normalizer import from_bytes  # imported here: only needed for non-UTF-8 files
 
-    best = from_bytes(data).best()
-    if best is None or best.encoding is None:
-        raise StanceError(
-            f"{name}: cannot decode the text: {utf8_error} and no other encoding fits",
-            hint="re-save the file as UTF-8",
-        )
-    logger.info("%s: decoded as %s (not UTF-8)", name, best.encoding)
-    return _check_text(str(best), name=name)
+    # Candidates come best first; text without NUL bytes is not UTF-16/32, and an encoding
+    # that does not keep ASCII as ASCII (EBCDIC) would turn plain letters into other letters.
+    matches = [m for m in from_bytes(data) if m.encoding and _ascii_compatible(m.encoding)]
+    if matches:
+        best = matches[0]
+        # On short texts many code pages fit equally well; Windows-1252 is the most common
+        # legacy encoding of Western web text, so it wins a tie.
+        western = next(iter(from_bytes(data, cp_isolation=["cp1252"])), None)
+        if western is not None and western.encoding != best.encoding and western.chaos <= best.chaos + 0.01:
+            best = western
+        logger.info("%s: decoded as %s (not UTF-8)", name, best.encoding)
+        return _check_text(str(best), name=name)
+    raise StanceError(
+        f"{name}: cannot decode the text: {utf8_error} and no other encoding fits",
+        hint="re-save the file as UTF-8",
+    )
+
+
+def _ascii_compatible(encoding: str) -> bool:
+    probe = b"The quick brown fox, 1-2-3: jumps over (the) lazy dog.\n"
+    try:
+        return probe.decode(encoding) == probe.decode("ascii")
+    except (UnicodeDecodeError, LookupError):
+        return False
 
 
 def _check_text(text: str, *, name: str) -> str:

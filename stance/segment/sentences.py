@@ -177,7 +177,7 @@ def quote_spans(text: str, start: int, end: int) -> list[QuoteSpan]:
     Example:
         >>> t = '"We agree," he said. "So do they."'
         >>> [(q.start, q.end) for q in quote_spans(t, 0, len(t))]
-        [(0, 10), (21, 34)]
+        [(0, 11), (21, 34)]
     """
     spans: list[QuoteSpan] = []
     stack: list[str] = []

@@ -117,7 +117,7 @@ def split_paragraphs(text: str, *, markdown: bool = False) -> list[Paragraph]:
 
     Example:
         >>> [p.end for p in split_paragraphs("One line.\\n\\nA wrapped\\nline.")]
-        [9, 27]
+        [9, 26]
     """
     paragraphs: list[Paragraph] = []
     pos = 0
@@ -212,9 +212,10 @@ def analyze(text: str, config: CleaningConfig, *, markdown: bool = False, known_
         A :class:`Layout` with content blocks, removed spans and metadata found in the text.
 
     Example:
+        >>> from stance.segment.clean import load_cleaning_config
         >>> lay = analyze("All news\\n\\nTitle of it\\n\\nMOSCOW, May 1. /TASS/. It rained.", load_cleaning_config())
         >>> lay.title, lay.dateline, [r[2] for r in lay.removed]
-        ('Title of it', 'MOSCOW, May 1. /TASS/.', ['header_nav', 'dateline'])
+        ('Title of it', 'MOSCOW, May 1. /TASS/.', ['navigation', 'dateline'])
     """
     layout = Layout()
     paras = split_paragraphs(text, markdown=markdown)
@@ -226,6 +227,14 @@ def analyze(text: str, config: CleaningConfig, *, markdown: bool = False, known_
         ]
     line = {p.index: text[p.start : p.end] for p in paras}
     removed: dict[int, str] = {}
+    rule_cache: dict[int, str | None] = {}
+
+    def line_rule(p: Paragraph) -> str | None:
+        """The configured pattern group or bullet rule a paragraph matches (computed once)."""
+        if p.index not in rule_cache:
+            t = line[p.index]
+            rule_cache[p.index] = config.match_line(t) or ("bullet" if is_bullet_only(t) else None)
+        return rule_cache[p.index]
 
     def remove(p: Paragraph, rule: str) -> None:
         removed[p.index] = rule
@@ -258,7 +267,7 @@ def analyze(text: str, config: CleaningConfig, *, markdown: bool = False, known_
             t = line[p.index]
             if is_known_title(t):
                 for q in article[:k]:
-                    remove(q, config.match_line(line[q.index]) or "before_title")
+                    remove(q, line_rule(q) or "before_title")
                 break
     runs: dict[int, list[Paragraph]] = {}  # paragraph index -> its run of adjacent lines
     run: list[Paragraph] = []
@@ -273,7 +282,7 @@ def analyze(text: str, config: CleaningConfig, *, markdown: bool = False, known_
         if p.index in removed:
             i += 1
             continue
-        rule = config.match_line(t) or ("bullet" if is_bullet_only(t) else None)
+        rule = line_rule(p)
         if rule and not is_known_title(t):
             remove(p, rule)
             i += 1
@@ -285,7 +294,7 @@ def analyze(text: str, config: CleaningConfig, *, markdown: bool = False, known_
                 title = p
             elif len(run) >= 3 and menu * 2 >= len(run):
                 remove(p, "menu_block")
-            elif _short_unpunctuated(t, 3):
+            elif _short_unpunctuated(t, 3) and _better_title_follows(article, i, line, removed):
                 remove(p, "header_nav")
             elif markdown and p.index in headings:
                 title = p
@@ -317,7 +326,7 @@ def analyze(text: str, config: CleaningConfig, *, markdown: bool = False, known_
         if p.index in removed:
             j -= 1
             continue
-        rule = config.match_line(t) or ("bullet" if is_bullet_only(t) else None)
+        rule = line_rule(p)
         if rule:
             remove(p, rule)
         elif ends_like_sentence(t):
@@ -350,7 +359,7 @@ def analyze(text: str, config: CleaningConfig, *, markdown: bool = False, known_
     opening = layout.title_speaker if transcript else None
     for p in body:
         t = line[p.index]
-        rule = config.match_line(t) or ("bullet" if is_bullet_only(t) else None)
+        rule = line_rule(p)
         if rule:
             remove(p, rule)
             continue
@@ -427,7 +436,7 @@ def analyze(text: str, config: CleaningConfig, *, markdown: bool = False, known_
             current["comment_time"] = _normalise_time(stamp.group("time"))
             remove(p, "comment_header")
             continue
-        rule = config.match_line(t) or ("bullet" if is_bullet_only(t) else None)
+        rule = line_rule(p)
         if rule:
             remove(p, rule)
             continue
@@ -449,6 +458,20 @@ def analyze(text: str, config: CleaningConfig, *, markdown: bool = False, known_
     layout.blocks.sort(key=lambda b: b.start)
     layout.removed.sort()
     return layout
+
+
+def _better_title_follows(article: list[Paragraph], i: int, line: dict[int, str], removed: dict[int, str]) -> bool:
+    """Whether a headline-like line with more words comes after the short line ``article[i]``."""
+    words = word_count(line[article[i].index])
+    for p in article[i + 1 : i + 6]:
+        if p.index in removed:
+            continue
+        t = line[p.index]
+        if _DATELINE.match(t) or _turn_label(t) or _ENDS_WITH_PERIOD.search(t) or _DATE_LINE.match(t):
+            return False
+        if word_count(t) > words:
+            return True
+    return False
 
 
 def _adjacent(text: str, a: Paragraph, b: Paragraph) -> bool:
