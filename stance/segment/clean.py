@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +70,7 @@ class Removal:
 
     def to_dict(self) -> dict[str, Any]:
         """The record as a plain dict (for the ``--removed`` JSONL side file)."""
-        return asdict(self)
+        return {"doc_id": self.doc_id, "start": self.start, "end": self.end, "text": self.text, "rule": self.rule}
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     )
     if n_out <= 0 or n_out > len(out):
         return [(0, len(text))]
-    n = out.raw[:n_out].count(b"\n") + 1
+    n = ctypes.string_at(out, n_out).count(b"\n") + 1
     byte_spans = [(starts[i], ends[i] + 1) for i in range(n)]
     if len(data) == len(text):  # ASCII: bytes are characters
         return byte_spans
