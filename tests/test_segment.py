@@ -220,3 +220,14 @@ def test_block_quote_followed_by_said_line(segmented: dict[str, SegmentedDocumen
     s = _find(statements, "With all due respect")
     assert (s.holder, s.holder_type, s.in_quote) == ("Sergei Lavrov", "quoted", True)
     assert not any(re.match(r"-\s*said", t.text) for t in statements)
+
+
+def test_cleaning_and_structure_do_not_depend_on_metadata(tmp_path: Path, segmented: dict[str, SegmentedDocument]) -> None:
+    # Without metadata.yaml the same statements come out: the rules are general, the
+    # metadata only names the source, date and genre.
+    for path in SEEDS.glob("*.txt"):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    bare = {seg.document.doc_id: seg for seg in iter_segmented([tmp_path])}
+    for doc_id, seg in segmented.items():
+        assert [(s.text, s.section) for s in bare[doc_id].statements] == [(s.text, s.section) for s in seg.statements]
+        assert bare[doc_id].statements[0].genre in ("transcript", "news_report", "news_with_comments")

@@ -276,6 +276,8 @@ def analyze(text: str, config: CleaningConfig, *, markdown: bool = False, known_
             run = []
         run.append(p)
         runs[p.index] = run
+    # A transcript has several turn labels; a single "Name: ..." line is a headline or a sentence.
+    transcript = sum(1 for p in article if _turn_label(line[p.index])) >= 2
     while i < len(article):
         p = article[i]
         t = line[p.index]
@@ -298,7 +300,7 @@ def analyze(text: str, config: CleaningConfig, *, markdown: bool = False, known_
                 remove(p, "header_nav")
             elif markdown and p.index in headings:
                 title = p
-            elif _DATELINE.match(t) or _turn_label(t) or _ENDS_WITH_PERIOD.search(t):
+            elif _DATELINE.match(t) or (transcript and _turn_label(t)) or _ENDS_WITH_PERIOD.search(t):
                 break
             elif word_count(t) <= 40:
                 title = p
@@ -311,7 +313,7 @@ def analyze(text: str, config: CleaningConfig, *, markdown: bool = False, known_
             remove(p, "date_line")
             i += 1
             continue
-        if _DATELINE.match(t) or _turn_label(t) or ends_like_sentence(t) or t.rstrip().endswith((",", ":", ";")):
+        if _DATELINE.match(t) or (transcript and _turn_label(t)) or ends_like_sentence(t) or t.rstrip().endswith((",", ":", ";")):
             break
         standfirst.append(p)
         i += 1
@@ -351,7 +353,7 @@ def analyze(text: str, config: CleaningConfig, *, markdown: bool = False, known_
 
     # 4. Body.
     body = [p for p in article[header_end:footer_start] if p.index not in removed]
-    turn_matches = {p.index: m for p in body if (m := _turn_label(line[p.index]))}
+    turn_matches = {p.index: m for p in body if (m := _turn_label(line[p.index]))} if transcript else {}
     transcript = len(turn_matches) >= 2
     seen = {_norm(line[p.index]) for p in standfirst}  # a standfirst repeated in the body is kept once
     speaker: str | None = None
