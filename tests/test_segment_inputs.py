@@ -228,3 +228,28 @@ def test_cli_show_removed_and_table(tmp_path: Path) -> None:
 
 def test_cli_refuses_an_unknown_format(tmp_path: Path) -> None:
     _fails([str(SEEDS), "-o", str(tmp_path / "s.jsonl"), "--format", "csv"], "--format 'csv' is not known")
+
+
+def test_repeated_sentences_get_numbered_ids(tmp_path: Path) -> None:
+    path = tmp_path / "thread.txt"
+    path.write_text("Ports reopen after strike\n\nThe ports reopened. Trade resumed. The ports reopened.\n", encoding="utf-8")
+    statements = list(segment_paths([path]))
+    ids = [s.id for s in statements if s.text == "The ports reopened."]
+    assert len(ids) == 2 and ids[1] == f"{ids[0]}-2"
+    assert ids[0].startswith("thread:") and len(ids[0]) == len("thread:") + 10
+
+
+def test_markdown_markers_are_not_statement_text(tmp_path: Path) -> None:
+    path = tmp_path / "note.md"
+    path.write_text(
+        "# Harbour fees rise\n\nThe port raised its fees on Monday.\n\n## Reactions\n\n> Shipping firms called the rise unfair.\n",
+        encoding="utf-8",
+    )
+    statements = list(segment_paths([path]))
+    assert [s.text for s in statements] == [
+        "Harbour fees rise",
+        "The port raised its fees on Monday.",
+        "Shipping firms called the rise unfair.",
+    ]
+    source = path.read_text(encoding="utf-8")
+    assert all(source[s.start : s.end] == s.text for s in statements)

@@ -98,7 +98,6 @@ class Layout:
     source: str | None = None
     speakers: list[tuple[str, str, int]] = field(default_factory=list)
     title_speaker: str | None = None
-    title_block: Block | None = None
 
 
 def split_paragraphs(text: str, *, markdown: bool = False) -> list[Paragraph]:
@@ -217,249 +216,255 @@ def analyze(text: str, config: CleaningConfig, *, markdown: bool = False, known_
         >>> lay.title, lay.dateline, [r[2] for r in lay.removed]
         ('Title of it', 'MOSCOW, May 1. /TASS/.', ['navigation', 'dateline'])
     """
-    layout = Layout()
-    paras = split_paragraphs(text, markdown=markdown)
-    headings = {p.index for p in paras if markdown and text.startswith("#", p.start)}
-    if markdown:  # heading and quote markers are markup, not text
-        paras = [
-            Paragraph(p.start + m.end(), p.end, p.index, p.indent) if (m := _MD_PREFIX.match(text, p.start, p.end)) and m.end() < p.end else p
-            for p in paras
-        ]
-    line = {p.index: text[p.start : p.end] for p in paras}
-    removed: dict[int, str] = {}
-    rule_cache: dict[int, str | None] = {}
+    analysis = _Analysis(text, config, markdown=markdown, known_title=known_title)
+    article, thread = analysis.split_thread()
+    header_end, title, standfirst = analysis.header(article)
+    footer_start = analysis.footer(article, header_end)
+    analysis.title_blocks(title, standfirst)
+    analysis.body([p for p in article[header_end:footer_start] if p.index not in analysis.removed], standfirst)
+    analysis.comments(thread)
+    layout = analysis.layout
+    layout.blocks.sort(key=lambda b: b.start)
+    layout.removed.sort()
+    return layout
 
-    def line_rule(p: Paragraph) -> str | None:
+
+class _Analysis:
+    """The state of :func:`analyze` on one document; one method per zone of the page."""
+
+    def __init__(self, text: str, config: CleaningConfig, *, markdown: bool, known_title: str | None) -> None:
+        self.text = text
+        self.config = config
+        self.markdown = markdown
+        self.layout = Layout()
+        paras = split_paragraphs(text, markdown=markdown)
+        self.headings = {p.index for p in paras if markdown and text.startswith("#", p.start)}
+        if markdown:  # heading and quote markers are markup, not text
+            paras = [self._strip_markup(p) for p in paras]
+        self.paras = paras
+        self.line = {p.index: text[p.start : p.end] for p in paras}
+        self.removed: dict[int, str] = {}
+        self._rules: dict[int, str | None] = {}
+        self.known = _norm(known_title) if known_title else None
+        self.status = tuple(config.comment_status_words)
+        self.transcript = False
+        self.has_heads = False
+
+    def _strip_markup(self, p: Paragraph) -> Paragraph:
+        m = _MD_PREFIX.match(self.text, p.start, p.end)
+        return Paragraph(m.end(), p.end, p.index, p.indent) if m and m.end() < p.end else p
+
+    def rule(self, p: Paragraph) -> str | None:
         """The configured pattern group or bullet rule a paragraph matches (computed once)."""
-        if p.index not in rule_cache:
-            t = line[p.index]
-            rule_cache[p.index] = config.match_line(t) or ("bullet" if is_bullet_only(t) else None)
-        return rule_cache[p.index]
+        if p.index not in self._rules:
+            t = self.line[p.index]
+            self._rules[p.index] = self.config.match_line(t) or ("bullet" if is_bullet_only(t) else None)
+        return self._rules[p.index]
 
-    def remove(p: Paragraph, rule: str) -> None:
-        removed[p.index] = rule
-        layout.removed.append((p.start, p.end, rule))
+    def remove(self, p: Paragraph, rule: str) -> None:
+        self.removed[p.index] = rule
+        self.layout.removed.append((p.start, p.end, rule))
 
-    # 1. Comment thread.
-    thread_start = len(paras)
-    status = tuple(config.comment_status_words)
-    heads = [i for i, p in enumerate(paras) if _comment_header(line[p.index], status)]
-    stamped = [i for i, p in enumerate(paras) if _AUTHOR_TIME.match(line[p.index])]
-    if heads:
-        thread_start = heads[0]
-    elif len(stamped) >= 2:
-        thread_start = stamped[0]
-    article = paras[:thread_start]
-
-    # 2. Header zone.
-    i = 0
-    title: Paragraph | None = None
-    standfirst: list[Paragraph] = []
-    known = _norm(known_title) if known_title else None
-
-    def is_known_title(t: str) -> bool:
-        if not known or abs(len(t) - len(known)) > 40:
+    def is_known_title(self, t: str) -> bool:
+        if not self.known or abs(len(t) - len(self.known)) > 40:
             return False
-        return _norm(t) == known or _norm(t[config.title_prefix_length(t) :]) == known
-    if known:
-        # With a title from metadata, whatever precedes its line at the top of the page is page chrome.
-        for k, p in enumerate(article[:15]):
+        return _norm(t) == self.known or _norm(t[self.config.title_prefix_length(t) :]) == self.known
+
+    def split_thread(self) -> tuple[list[Paragraph], list[Paragraph]]:
+        """Article paragraphs and comment-thread paragraphs (from the first comment header on)."""
+        heads = [i for i, p in enumerate(self.paras) if _comment_header(self.line[p.index], self.status)]
+        stamped = [i for i, p in enumerate(self.paras) if _AUTHOR_TIME.match(self.line[p.index])]
+        self.has_heads = bool(heads)
+        start = heads[0] if heads else stamped[0] if len(stamped) >= 2 else len(self.paras)
+        article = self.paras[:start]
+        # A transcript has several turn labels; a single "Name: ..." line is a headline or a sentence.
+        self.transcript = sum(1 for p in article if _turn_label(self.line[p.index])) >= 2
+        return article, self.paras[start:]
+
+    def header(self, article: list[Paragraph]) -> tuple[int, Paragraph | None, list[Paragraph]]:
+        """Remove page chrome above the article; find the title, date line and standfirst."""
+        line = self.line
+        if self.known:
+            # With a title from metadata, whatever precedes its line at the top of the page is page chrome.
+            for k, p in enumerate(article[:15]):
+                if self.is_known_title(line[p.index]):
+                    for q in article[:k]:
+                        self.remove(q, self.rule(q) or "before_title")
+                    break
+        runs: dict[int, list[Paragraph]] = {}  # paragraph index -> its run of adjacent lines
+        run: list[Paragraph] = []
+        for p in article[:40]:
+            if run and not _adjacent(self.text, run[-1], p):
+                run = []
+            run.append(p)
+            runs[p.index] = run
+        title: Paragraph | None = None
+        standfirst: list[Paragraph] = []
+        i = 0
+        while i < len(article):
+            p = article[i]
             t = line[p.index]
-            if is_known_title(t):
-                for q in article[:k]:
-                    remove(q, line_rule(q) or "before_title")
-                break
-    runs: dict[int, list[Paragraph]] = {}  # paragraph index -> its run of adjacent lines
-    run: list[Paragraph] = []
-    for p in article[:40]:
-        if run and not _adjacent(text, run[-1], p):
-            run = []
-        run.append(p)
-        runs[p.index] = run
-    # A transcript has several turn labels; a single "Name: ..." line is a headline or a sentence.
-    transcript = sum(1 for p in article if _turn_label(line[p.index])) >= 2
-    while i < len(article):
-        p = article[i]
-        t = line[p.index]
-        if p.index in removed:
             i += 1
-            continue
-        rule = line_rule(p)
-        if rule and not is_known_title(t):
-            remove(p, rule)
-            i += 1
-            continue
-        if title is None:
-            run = runs.get(p.index, [p])
-            menu = sum(_short_unpunctuated(line[q.index], 4) or q.index in removed for q in run)
-            if is_known_title(t):
-                title = p
-            elif len(run) >= 3 and menu * 2 >= len(run):
-                remove(p, "menu_block")
-            elif _short_unpunctuated(t, 3) and _better_title_follows(article, i, line, removed):
-                remove(p, "header_nav")
-            elif markdown and p.index in headings:
-                title = p
-            elif _DATELINE.match(t) or (transcript and _turn_label(t)) or _ENDS_WITH_PERIOD.search(t):
+            if p.index in self.removed:
+                continue
+            rule = self.rule(p)
+            if rule and not self.is_known_title(t):
+                self.remove(p, rule)
+                continue
+            if title is None:
+                run = runs.get(p.index, [p])
+                menu = sum(_short_unpunctuated(line[q.index], 4) or q.index in self.removed for q in run)
+                if self.is_known_title(t) or (self.markdown and p.index in self.headings):
+                    title = p
+                elif len(run) >= 3 and menu * 2 >= len(run):
+                    self.remove(p, "menu_block")
+                elif _short_unpunctuated(t, 3) and _better_title_follows(article, i - 1, line, self.removed):
+                    self.remove(p, "header_nav")
+                elif _DATELINE.match(t) or (self.transcript and _turn_label(t)) or _ENDS_WITH_PERIOD.search(t):
+                    return i - 1, title, standfirst
+                elif word_count(t) <= 40:
+                    title = p
+                else:
+                    return i - 1, title, standfirst
+                continue
+            if _DATE_LINE.match(t):
+                self.layout.date = self.layout.date or t.strip()
+                self.remove(p, "date_line")
+                continue
+            if _DATELINE.match(t) or (self.transcript and _turn_label(t)) or ends_like_sentence(t) or t.rstrip().endswith((",", ":", ";")):
+                return i - 1, title, standfirst
+            standfirst.append(p)
+        return len(article), title, standfirst
+
+    def footer(self, article: list[Paragraph], header_end: int) -> int:
+        """Remove the lines after the last one that ends like a sentence; returns where they start."""
+        footer_start = len(article)
+        for j in range(len(article) - 1, header_end - 1, -1):
+            p = article[j]
+            if p.index in self.removed:
+                continue
+            rule = self.rule(p)
+            if rule:
+                self.remove(p, rule)
+            elif ends_like_sentence(self.line[p.index]):
                 break
-            elif word_count(t) <= 40:
-                title = p
             else:
-                break
-            i += 1
-            continue
-        if _DATE_LINE.match(t):
-            layout.date = layout.date or t.strip()
-            remove(p, "date_line")
-            i += 1
-            continue
-        if _DATELINE.match(t) or (transcript and _turn_label(t)) or ends_like_sentence(t) or t.rstrip().endswith((",", ":", ";")):
-            break
-        standfirst.append(p)
-        i += 1
-    header_end = i
+                self.remove(p, "footer")
+            footer_start = j
+        return footer_start
 
-    # 3. Footer zone: after the last line that ends like a sentence.
-    footer_start = len(article)
-    j = len(article) - 1
-    while j >= header_end:
-        p = article[j]
-        t = line[p.index]
-        if p.index in removed:
-            j -= 1
-            continue
-        rule = line_rule(p)
-        if rule:
-            remove(p, rule)
-        elif ends_like_sentence(t):
-            break
-        else:
-            remove(p, "footer")
-        footer_start = j
-        j -= 1
+    def title_blocks(self, title: Paragraph | None, standfirst: list[Paragraph]) -> None:
+        """The title (one statement, a prefix such as "Breaking!" cut off) and the standfirst."""
+        layout = self.layout
+        if title is not None:
+            cut = self.config.title_prefix_length(self.line[title.index])
+            if cut:
+                layout.removed.append((title.start, title.start + cut, "title_prefix"))
+            block = Block(title.start + cut, title.end, title.index, "title", whole=True)
+            layout.blocks.append(block)
+            layout.title = self.text[block.start : block.end]
+            layout.title_speaker = title_speaker(layout.title)
+        for p in standfirst:
+            layout.blocks.append(Block(p.start, p.end, p.index, "title"))
 
-    if title is not None:
-        t = line[title.index]
-        cut = config.title_prefix_length(t)
-        if cut:
-            layout.removed.append((title.start, title.start + cut, "title_prefix"))
-        tb = Block(title.start + cut, title.end, title.index, "title", whole=True)
-        layout.blocks.append(tb)
-        layout.title_block = tb
-        layout.title = text[tb.start : tb.end]
-        layout.title_speaker = title_speaker(layout.title)
-    for p in standfirst:
-        layout.blocks.append(Block(p.start, p.end, p.index, "title"))
-
-    # 4. Body.
-    body = [p for p in article[header_end:footer_start] if p.index not in removed]
-    turn_matches = {p.index: m for p in body if (m := _turn_label(line[p.index]))} if transcript else {}
-    transcript = len(turn_matches) >= 2
-    seen = {_norm(line[p.index]) for p in standfirst}  # a standfirst repeated in the body is kept once
-    speaker: str | None = None
-    turn_no: int | None = None
-    opening = layout.title_speaker if transcript else None
-    for p in body:
-        t = line[p.index]
-        rule = line_rule(p)
-        if rule:
-            remove(p, rule)
-            continue
-        who = attribution_line(t)
-        if who and layout.blocks and layout.blocks[-1].section == "body":
-            remove(p, "attribution_line")
-            layout.blocks[-1].quoted_by = who
-            continue
-        start = p.start
+    def _dateline(self, p: Paragraph, t: str) -> int:
+        """Record a dateline at the start of a paragraph; returns where the statement text starts."""
         m = _DATELINE.match(t)
-        if m and m.group("dateline"):
-            dl = m.group("dateline").strip()
-            layout.dateline = layout.dateline or dl
+        if not m:
+            return p.start
+        layout = self.layout
+        if m.group("dateline"):
+            layout.dateline = layout.dateline or m.group("dateline").strip()
             src = m.group("src1") or m.group("src2")
             layout.source = layout.source or (src.strip() if src else None)
             if m.group("date"):
                 layout.date = layout.date or m.group("date")
-            layout.removed.append((p.start, p.start + m.end(), "dateline"))
-            start = p.start + m.end()
-        elif m:
+        else:
             layout.dateline = layout.dateline or m.group(0).strip()
             layout.source = layout.source or m.group("src3")
-            layout.removed.append((p.start, p.start + m.end(), "dateline"))
-            start = p.start + m.end()
-        if transcript and p.index in turn_matches:
-            tm = turn_matches[p.index]
-            name = clean_name(tm.group("name")) or tm.group("name")
-            role = tm.group("role").strip(" ,")
-            speaker = name
-            turn_no = p.index
-            layout.speakers.append((name, role, p.start))
-            layout.removed.append((p.start, p.start + tm.end(), "turn_label"))
-            layout.blocks.append(Block(p.start + tm.end(), p.end, p.index, "turn", speaker=speaker, turn=turn_no))
-            continue
-        if (_short_unpunctuated(t, 8) and not t.rstrip().endswith((",", ":"))) or p.index in headings:
-            remove(p, "subheading")
-            continue
-        key = _norm(text[start : p.end])
-        if word_count(key) >= 6 and key in seen:
-            remove(p, "duplicate")
-            continue
-        seen.add(key)
-        if speaker is not None:
-            layout.blocks.append(Block(start, p.end, p.index, "turn", speaker=speaker, turn=turn_no))
-        elif opening:
-            layout.blocks.append(Block(start, p.end, p.index, "turn", speaker=opening, turn=-1))
-        else:
-            layout.blocks.append(Block(start, p.end, p.index, "body"))
+        layout.removed.append((p.start, p.start + m.end(), "dateline"))
+        return p.start + m.end()
 
-    # 5. Comment thread.
-    stack: list[tuple[int, str]] = []  # (indent, comment id)
-    current: dict[str, str | None] | None = None
-    counter = 0
-    for p in paras[thread_start:]:
-        t = line[p.index]
-        head = _comment_header(t, status)
-        stamp = _AUTHOR_TIME.match(t)
-        if head or (stamp and (current is None or current.get("comment_time") is not None or not heads)):
-            counter += 1
-            num = head.group("num") if head else str(counter)
-            while stack and stack[-1][0] >= p.indent:
-                stack.pop()
-            parent = stack[-1][1] if stack else None
-            cid = f"{parent}.{num}" if parent else num
-            stack.append((p.indent, cid))
-            current = {"comment_id": cid, "reply_to": parent, "comment_author": None, "comment_time": None}
-            if head:
-                current["comment_author"] = head.group("name").strip()
-                remove(p, "comment_header")
+    def body(self, body: list[Paragraph], standfirst: list[Paragraph]) -> None:
+        """Classify the article body: turns, subheadings, attribution lines, duplicates, paragraphs."""
+        layout, line = self.layout, self.line
+        turn_matches = {p.index: m for p in body if (m := _turn_label(line[p.index]))} if self.transcript else {}
+        transcript = len(turn_matches) >= 2
+        seen = {_norm(line[p.index]) for p in standfirst}  # a standfirst repeated in the body is kept once
+        speaker: str | None = None
+        turn_no: int | None = None
+        opening = layout.title_speaker if transcript else None
+        for p in body:
+            t = line[p.index]
+            rule = self.rule(p)
+            if rule:
+                self.remove(p, rule)
                 continue
-        if stamp and current is not None and current.get("comment_time") is None:
-            author = re.sub(r"\s*\([^)]*\)\s*$", "", stamp.group("author")).strip()
-            current["comment_author"] = author or current["comment_author"]
-            current["comment_time"] = _normalise_time(stamp.group("time"))
-            remove(p, "comment_header")
-            continue
-        rule = line_rule(p)
-        if rule:
-            remove(p, rule)
-            continue
-        if current is None:
-            remove(p, "comment_orphan")
-            continue
-        layout.blocks.append(
-            Block(
-                p.start,
-                p.end,
-                p.index,
-                "comment",
-                comment_id=current["comment_id"],
-                reply_to=current["reply_to"],
-                comment_author=current["comment_author"],
-                comment_time=current["comment_time"],
-            )
-        )
-    layout.blocks.sort(key=lambda b: b.start)
-    layout.removed.sort()
-    return layout
+            who = attribution_line(t)
+            if who and layout.blocks and layout.blocks[-1].section == "body":
+                self.remove(p, "attribution_line")
+                layout.blocks[-1].quoted_by = who
+                continue
+            start = self._dateline(p, t)
+            if transcript and p.index in turn_matches:
+                tm = turn_matches[p.index]
+                speaker = clean_name(tm.group("name")) or tm.group("name")
+                turn_no = p.index
+                layout.speakers.append((speaker, tm.group("role").strip(" ,"), p.start))
+                layout.removed.append((p.start, p.start + tm.end(), "turn_label"))
+                layout.blocks.append(Block(p.start + tm.end(), p.end, p.index, "turn", speaker=speaker, turn=turn_no))
+                continue
+            if (_short_unpunctuated(t, 8) and not t.rstrip().endswith((",", ":"))) or p.index in self.headings:
+                self.remove(p, "subheading")
+                continue
+            key = _norm(self.text[start : p.end])
+            if word_count(key) >= 6 and key in seen:
+                self.remove(p, "duplicate")
+                continue
+            seen.add(key)
+            if speaker is not None:
+                layout.blocks.append(Block(start, p.end, p.index, "turn", speaker=speaker, turn=turn_no))
+            elif opening:  # a press conference opens with the statement of the person in the title
+                layout.blocks.append(Block(start, p.end, p.index, "turn", speaker=opening, turn=-1))
+            else:
+                layout.blocks.append(Block(start, p.end, p.index, "body"))
+
+    def comments(self, thread: list[Paragraph]) -> None:
+        """Comments: author and time from header lines, nesting from indentation (ids "1", "1.1", ...)."""
+        stack: list[tuple[int, str]] = []  # (indent, comment id)
+        current: dict[str, str | None] | None = None
+        counter = 0
+        for p in thread:
+            t = self.line[p.index]
+            head = _comment_header(t, self.status)
+            stamp = _AUTHOR_TIME.match(t)
+            if head or (stamp and (current is None or current.get("comment_time") is not None or not self.has_heads)):
+                counter += 1
+                num = head.group("num") if head else str(counter)
+                while stack and stack[-1][0] >= p.indent:
+                    stack.pop()
+                parent = stack[-1][1] if stack else None
+                cid = f"{parent}.{num}" if parent else num
+                stack.append((p.indent, cid))
+                current = {"comment_id": cid, "reply_to": parent, "comment_author": None, "comment_time": None}
+                if head:
+                    current["comment_author"] = head.group("name").strip()
+                    self.remove(p, "comment_header")
+                    continue
+            if stamp and current is not None and current.get("comment_time") is None:
+                author = re.sub(r"\s*\([^)]*\)\s*$", "", stamp.group("author")).strip()
+                current["comment_author"] = author or current["comment_author"]
+                current["comment_time"] = _normalise_time(stamp.group("time"))
+                self.remove(p, "comment_header")
+                continue
+            rule = self.rule(p)
+            if rule:
+                self.remove(p, rule)
+                continue
+            if current is None:
+                self.remove(p, "comment_orphan")
+                continue
+            self.layout.blocks.append(Block(p.start, p.end, p.index, "comment", **current))
 
 
 def _better_title_follows(article: list[Paragraph], i: int, line: dict[int, str], removed: dict[int, str]) -> bool:
