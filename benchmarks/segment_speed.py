@@ -79,7 +79,9 @@ def main() -> None:
         peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         load = os.getloadavg()[0]
         print(f"median wall: {size / 1e6 / median:.2f} MB/s ({median:.1f} s for {size / 1e6:.1f} MB)")
-        print(f"median CPU:  {size / 1e6 / median_cpu:.2f} MB/s of process CPU time (load average {load:.1f} on {os.cpu_count()} cores)")
+        print(
+            f"median CPU:  {size / 1e6 / median_cpu:.2f} MB/s of process CPU time (load average {load:.1f} on {os.cpu_count()} cores)"
+        )
         print(f"peak memory (ru_maxrss): {peak_kb / 1024:.0f} MiB ({rss_before / 1024:.0f} MiB before the first run)")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

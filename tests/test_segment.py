@@ -23,9 +23,28 @@ HOLDER_ACCURACY_FLOOR = 0.90
 
 # The contract of DESIGN.md section 1, in order.
 DESIGN_FIELDS = (
-    "id", "doc_id", "text", "start", "end", "index", "paragraph", "section", "holder", "holder_type",
-    "in_quote", "genre", "title", "source", "date", "dateline", "url", "comment_id", "reply_to",
-    "comment_author", "comment_time", "source_path",
+    "id",
+    "doc_id",
+    "text",
+    "start",
+    "end",
+    "index",
+    "paragraph",
+    "section",
+    "holder",
+    "holder_type",
+    "in_quote",
+    "genre",
+    "title",
+    "source",
+    "date",
+    "dateline",
+    "url",
+    "comment_id",
+    "reply_to",
+    "comment_author",
+    "comment_time",
+    "source_path",
 )
 
 
@@ -84,7 +103,9 @@ def test_statement_index_and_paragraphs_are_ordered(segmented: dict[str, Segment
 
 
 @pytest.mark.parametrize("doc_id", sorted(EXPECT["documents"]))
-def test_first_and_last_statements_match_the_hand_made_list(segmented: dict[str, SegmentedDocument], doc_id: str) -> None:
+def test_first_and_last_statements_match_the_hand_made_list(
+    segmented: dict[str, SegmentedDocument], doc_id: str
+) -> None:
     expected = EXPECT["documents"][doc_id]
     statements = segmented[doc_id].statements
     assert statements[0].text.startswith(expected["first"]), statements[0].text
@@ -178,7 +199,9 @@ def _holder_accuracy(segmented: dict[str, SegmentedDocument]) -> tuple[float, li
     for entry in entries:
         s = _find(by_prefix[str(entry["doc"])], entry["text"])
         if (s.holder, s.holder_type) != (entry["holder"], entry["holder_type"]):
-            misses.append(f"{entry['doc']} {entry['text']!r}: got {s.holder} ({s.holder_type}), gold {entry['holder']} ({entry['holder_type']})")
+            misses.append(
+                f"{entry['doc']} {entry['text']!r}: got {s.holder} ({s.holder_type}), gold {entry['holder']} ({entry['holder_type']})"
+            )
     return 1 - len(misses) / len(entries), misses
 
 
@@ -189,10 +212,14 @@ def test_holder_gold_sample_covers_all_seeds() -> None:
     assert {e["holder_type"] for e in GOLD["statements"]} == {"speaker", "quoted", "author", "commenter"}
 
 
-def test_holder_attribution_accuracy_on_the_gold_sample(segmented: dict[str, SegmentedDocument], capsys: pytest.CaptureFixture[str]) -> None:
+def test_holder_attribution_accuracy_on_the_gold_sample(
+    segmented: dict[str, SegmentedDocument], capsys: pytest.CaptureFixture[str]
+) -> None:
     accuracy, misses = _holder_accuracy(segmented)
     with capsys.disabled():
-        print(f"\nholder attribution accuracy: {accuracy:.3f} on {len(GOLD['statements'])} hand-checked seed statements")
+        print(
+            f"\nholder attribution accuracy: {accuracy:.3f} on {len(GOLD['statements'])} hand-checked seed statements"
+        )
         for miss in misses:
             print(f"  miss: {miss}")
     assert accuracy >= HOLDER_ACCURACY_FLOOR, misses
@@ -204,13 +231,22 @@ def test_aliases_resolve_to_the_full_name(segmented: dict[str, SegmentedDocument
     # "he" and the spelling variant "Sergey Lavrov" all name the person introduced as "Sergei Lavrov".
     quoted = {s.holder for s in tass if s.holder_type == "quoted"}
     assert quoted == {"Sergei Lavrov"}
-    for prefix in ("They would be interested", "The Americans have the right", "Tokyo’s plans to hold", "Frankly, I have no idea"):
+    for prefix in (
+        "They would be interested",
+        "The Americans have the right",
+        "Tokyo’s plans to hold",
+        "Frankly, I have no idea",
+    ):
         assert _find(tass, prefix).holder == "Sergei Lavrov"
 
 
-def test_press_conference_opening_belongs_to_the_speaker_named_in_the_title(segmented: dict[str, SegmentedDocument]) -> None:
+def test_press_conference_opening_belongs_to_the_speaker_named_in_the_title(
+    segmented: dict[str, SegmentedDocument],
+) -> None:
     statements = segmented["003_2155d83bda041d79"].statements
-    opening = [s for s in statements if s.section == "turn" and s.start < _find(statements, "Did Foreign Minister").start]
+    opening = [
+        s for s in statements if s.section == "turn" and s.start < _find(statements, "Did Foreign Minister").start
+    ]
     assert len(opening) > 30
     assert {(s.holder, s.holder_type) for s in opening} == {("Sergey Lavrov", "speaker")}
 
@@ -222,7 +258,9 @@ def test_block_quote_followed_by_said_line(segmented: dict[str, SegmentedDocumen
     assert not any(re.match(r"-\s*said", t.text) for t in statements)
 
 
-def test_cleaning_and_structure_do_not_depend_on_metadata(tmp_path: Path, segmented: dict[str, SegmentedDocument]) -> None:
+def test_cleaning_and_structure_do_not_depend_on_metadata(
+    tmp_path: Path, segmented: dict[str, SegmentedDocument]
+) -> None:
     # Without metadata.yaml the same statements come out: the rules are general, the
     # metadata only names the source, date and genre.
     for path in SEEDS.glob("*.txt"):

@@ -27,7 +27,16 @@ def test_html_page_loses_its_chrome_and_keeps_the_article() -> None:
     assert texts[0] == "EU ministers split over gas price cap"
     assert texts[-1] == "The European Commission is expected to present a revised proposal next week."
     joined = " ".join(texts)
-    for debris in ("Home", "Currency converter", "Show more", "Related stories", "Subscribe", "©", "dataLayer", "display:flex"):
+    for debris in (
+        "Home",
+        "Currency converter",
+        "Show more",
+        "Related stories",
+        "Subscribe",
+        "©",
+        "dataLayer",
+        "display:flex",
+    ):
         assert debris not in joined
     # Offsets point into the extracted text, which the --documents side file carries.
     assert all(seg.document.text[s.start : s.end] == s.text for s in seg.statements)
@@ -113,7 +122,9 @@ def test_cleaning_config_with_a_bad_pattern_is_refused(tmp_path: Path) -> None:
 
 def test_a_configured_pattern_removes_a_line(tmp_path: Path) -> None:
     doc = tmp_path / "page.txt"
-    doc.write_text("Ports reopen after strike\n\nThe ports reopened on Monday.\n\nTrade resumed at noon.\n", encoding="utf-8")
+    doc.write_text(
+        "Ports reopen after strike\n\nThe ports reopened on Monday.\n\nTrade resumed at noon.\n", encoding="utf-8"
+    )
     config = tmp_path / "cleaning.yaml"
     config.write_text("version: stance.cleaning.v1\nnavigation: ['trade resumed.*']\n", encoding="utf-8")
     texts = [s.text for s in segment_paths([doc], config=load_cleaning_config(config))]
@@ -219,7 +230,16 @@ def test_cli_writes_statements_and_side_files(tmp_path: Path) -> None:
 
 def test_cli_show_removed_and_table(tmp_path: Path) -> None:
     result = runner.invoke(
-        app, ["segment", str(SEEDS / "001_d1caa0e424b30984.txt"), "-o", str(tmp_path / "s.jsonl"), "--show-removed", "--format", "table"]
+        app,
+        [
+            "segment",
+            str(SEEDS / "001_d1caa0e424b30984.txt"),
+            "-o",
+            str(tmp_path / "s.jsonl"),
+            "--show-removed",
+            "--format",
+            "table",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "counters" in result.output and "'1 pages in this article'" in result.output
@@ -232,7 +252,9 @@ def test_cli_refuses_an_unknown_format(tmp_path: Path) -> None:
 
 def test_repeated_sentences_get_numbered_ids(tmp_path: Path) -> None:
     path = tmp_path / "thread.txt"
-    path.write_text("Ports reopen after strike\n\nThe ports reopened. Trade resumed. The ports reopened.\n", encoding="utf-8")
+    path.write_text(
+        "Ports reopen after strike\n\nThe ports reopened. Trade resumed. The ports reopened.\n", encoding="utf-8"
+    )
     statements = list(segment_paths([path]))
     ids = [s.id for s in statements if s.text == "The ports reopened."]
     assert len(ids) == 2 and ids[1] == f"{ids[0]}-2"

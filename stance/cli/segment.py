@@ -25,11 +25,15 @@ def _jsonl_line(record: dict[str, Any]) -> str:
 def segment_command(
     paths: list[Path] = typer.Argument(..., help="Files or folders of .txt, .md, .html or .jsonl documents."),
     output: Path = typer.Option(..., "--output", "-o", help="Statements file to write (JSON Lines)."),
-    fmt: str = typer.Option("jsonl", "--format", help="Also print the statements: 'jsonl' prints nothing, 'table' a readable view."),
+    fmt: str = typer.Option(
+        "jsonl", "--format", help="Also print the statements: 'jsonl' prints nothing, 'table' a readable view."
+    ),
     summary: bool = typer.Option(False, "--summary", help="Print statements, holders and removed lines per document."),
     show_removed: bool = typer.Option(False, "--show-removed", help="Print every removed span with its rule."),
     removed: Path | None = typer.Option(None, "--removed", help="Write removed spans to this JSONL file."),
-    documents: Path | None = typer.Option(None, "--documents", help="Write each document's source text and metadata (JSONL)."),
+    documents: Path | None = typer.Option(
+        None, "--documents", help="Write each document's source text and metadata (JSONL)."
+    ),
     config: Path | None = typer.Option(None, "--config", help="Cleaning patterns (default: configs/cleaning.yaml)."),
 ) -> None:
     """Split documents into clean, attributed statements, one JSON object per line."""

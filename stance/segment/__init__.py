@@ -196,7 +196,9 @@ class _Attributor:
             return [(who, "quoted", False) if who else (self.author, "author", False) for _ in sents]
         return self._assign_body(block, sents, firsts)
 
-    def _assign_body(self, block: Block, sents: list[tuple[int, int]], firsts: list[int]) -> list[tuple[str, str, bool]]:
+    def _assign_body(
+        self, block: Block, sents: list[tuple[int, int]], firsts: list[int]
+    ) -> list[tuple[str, str, bool]]:
         text = self.text
         spans = quote_spans(text, block.start, block.end)
         subjects: list[tuple[str | None, int]] = []
@@ -204,7 +206,9 @@ class _Attributor:
             after_end = spans[k + 1].start if k + 1 < len(spans) else block.end
             subject = attribution_after(text[q.end : min(after_end, q.end + 120)]) if q.closed else None
             if subject is None:
-                before_start = max(spans[k - 1].end if k else block.start, _sentence_start(sents, q.start), q.start - 160)
+                before_start = max(
+                    spans[k - 1].end if k else block.start, _sentence_start(sents, q.start), q.start - 160
+                )
                 subject = attribution_before(text[before_start : q.start])
             subjects.append((subject, q.start))
         resolved: dict[int, str | None] = {}
@@ -246,7 +250,13 @@ class _Attributor:
         # ("Lavrov added that ... . This is a real problem ... . Lavrov recalled that ...").
         for i in range(1, len(out) - 1):
             prev, cur, nxt = out[i - 1], out[i], out[i + 1]
-            if cur[1] == "author" and prev[1] == nxt[1] == "quoted" and prev[0] == nxt[0] and not prev[2] and not nxt[2]:
+            if (
+                cur[1] == "author"
+                and prev[1] == nxt[1] == "quoted"
+                and prev[0] == nxt[0]
+                and not prev[2]
+                and not nxt[2]
+            ):
                 out[i] = (prev[0], "quoted", cur[2])
         return out
 
@@ -335,7 +345,11 @@ def segment_document(document: Document, config: CleaningConfig | None = None) -
     seen: dict[str, int] = {}
     doc_spans = sentence_spans(text)
     for block in layout.blocks:
-        sents = [(block.start, block.end)] if block.whole else list(split_sentences(text, block.start, block.end, doc_spans))
+        sents = (
+            [(block.start, block.end)]
+            if block.whole
+            else list(split_sentences(text, block.start, block.end, doc_spans))
+        )
         if not sents:
             continue
         for (s, e), (holder, holder_type, in_quote) in zip(sents, attributor.assign(block, sents)):
@@ -393,7 +407,9 @@ def iter_segmented(
         yield segment_document(document, config)
 
 
-def segment_paths(paths: Iterable[str | os.PathLike[str]], *, config: CleaningConfig | None = None) -> Iterator[Statement]:
+def segment_paths(
+    paths: Iterable[str | os.PathLike[str]], *, config: CleaningConfig | None = None
+) -> Iterator[Statement]:
     """Yield the statements of files and folders, streaming one document at a time.
 
     Args:

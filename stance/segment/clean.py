@@ -193,7 +193,9 @@ def load_cleaning_config(path: str | Path | None = None) -> CleaningConfig:
         if value is None:
             value = []
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise StanceError(f"{path}: {key} must be a list of strings, found {value!r}", hint="see configs/cleaning.yaml")
+            raise StanceError(
+                f"{path}: {key} must be a list of strings, found {value!r}", hint="see configs/cleaning.yaml"
+            )
         kwargs[key] = tuple(value)
     try:
         return CleaningConfig(**kwargs)

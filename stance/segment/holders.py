@@ -62,8 +62,12 @@ _CUE_WORDS = frozenset(
 _HAS_UPPER = re.compile(r"[A-Z]")
 _CUE_SPLIT = re.compile(r"[^\w]+")
 _AFTER = re.compile(rf"^[\s,.!?;:—–-]*(?P<subj>{_SUBJ})\s+{_AUX}(?P<verb>{_VERB})\b")
-_AFTER_INVERTED = re.compile(rf"^[\s,.!?;:—–-]*(?P<verb>{_VERB})\s+(?P<subj>{_SUBJ}?)(?=\s*(?:[,.;:!?]|$|\s(?:on|in|at|to|during|after|before|when|while|adding)\b))")
-_BEFORE = re.compile(rf"(?P<subj>{_SUBJ})\s+{_AUX}(?P<verb>{_VERB})(?:\s+(?:that|in\s+\w+\s+\w+|on\s+\w+))?\s*[,:]?\s*$")
+_AFTER_INVERTED = re.compile(
+    rf"^[\s,.!?;:—–-]*(?P<verb>{_VERB})\s+(?P<subj>{_SUBJ}?)(?=\s*(?:[,.;:!?]|$|\s(?:on|in|at|to|during|after|before|when|while|adding)\b))"
+)
+_BEFORE = re.compile(
+    rf"(?P<subj>{_SUBJ})\s+{_AUX}(?P<verb>{_VERB})(?:\s+(?:that|in\s+\w+\s+\w+|on\s+\w+))?\s*[,:]?\s*$"
+)
 _SENT_START = re.compile(rf"^(?:[^,\"“”]{{0,60}},\s+)?(?P<subj>{_SUBJ})\s+{_AUX}(?P<verb>{_VERB})\b")
 _COMMA_SUBJ = re.compile(rf",\s+(?P<subj>{_SUBJ})\s+{_AUX}(?P<verb>{_VERB})\b")
 _ACCORDING = re.compile(rf"\baccording to (?P<subj>{_SUBJ})\s*[,.]", re.IGNORECASE)
@@ -97,9 +101,32 @@ _NAME_BEFORE_VERB = re.compile(rf"\b(?P<name>{FULL_NAME})(?:\s+{_AUX})?\s*$")
 _VERB_WORDS = tuple(
     f" {v}"
     for v in (
-        "said", "says", "told", "added", "noted", "stated", "stressed", "explained", "wrote", "warned",
-        "pointed out", "emphasized", "emphasised", "continued", "recalled", "argued", "insisted", "claimed",
-        "declared", "announced", "asked", "replied", "believes", "urged", "commented", "remarked",
+        "said",
+        "says",
+        "told",
+        "added",
+        "noted",
+        "stated",
+        "stressed",
+        "explained",
+        "wrote",
+        "warned",
+        "pointed out",
+        "emphasized",
+        "emphasised",
+        "continued",
+        "recalled",
+        "argued",
+        "insisted",
+        "claimed",
+        "declared",
+        "announced",
+        "asked",
+        "replied",
+        "believes",
+        "urged",
+        "commented",
+        "remarked",
     )
 )
 _TITLE_POSSESSIVE = re.compile(
@@ -108,21 +135,122 @@ _TITLE_POSSESSIVE = re.compile(
 
 # Words of role phrases that are not nationalities.
 _ROLE_WORDS = {
-    "foreign", "prime", "minister", "ministers", "president", "special", "adviser", "advisor", "affairs", "top",
-    "deputy", "secretary", "general", "chief", "vice", "first", "senior", "former", "new", "the", "of", "for",
-    "and", "to", "state", "head", "diplomat", "ambassador", "spokesman", "spokeswoman", "spokesperson",
-    "envoy", "chairman", "chairwoman", "chair", "director", "premier", "chancellor", "senator", "governor",
-    "mayor", "leader", "official", "editor", "correspondent", "journalist", "analyst", "expert", "professor",
-    "commander", "representative", "executive", "acting", "defence", "defense", "finance", "interior",
-    "cabinet", "government", "party", "country", "mr", "mrs", "ms", "dr", "a", "an", "his", "her",
-    "news", "conference", "media",
+    "foreign",
+    "prime",
+    "minister",
+    "ministers",
+    "president",
+    "special",
+    "adviser",
+    "advisor",
+    "affairs",
+    "top",
+    "deputy",
+    "secretary",
+    "general",
+    "chief",
+    "vice",
+    "first",
+    "senior",
+    "former",
+    "new",
+    "the",
+    "of",
+    "for",
+    "and",
+    "to",
+    "state",
+    "head",
+    "diplomat",
+    "ambassador",
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "envoy",
+    "chairman",
+    "chairwoman",
+    "chair",
+    "director",
+    "premier",
+    "chancellor",
+    "senator",
+    "governor",
+    "mayor",
+    "leader",
+    "official",
+    "editor",
+    "correspondent",
+    "journalist",
+    "analyst",
+    "expert",
+    "professor",
+    "commander",
+    "representative",
+    "executive",
+    "acting",
+    "defence",
+    "defense",
+    "finance",
+    "interior",
+    "cabinet",
+    "government",
+    "party",
+    "country",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "a",
+    "an",
+    "his",
+    "her",
+    "news",
+    "conference",
+    "media",
 }
 # Capitalised words that make a phrase an organisation or a thing, not a person.
 _NOT_NAMES = {
-    "Party", "Republic", "Union", "Federation", "News", "Ministry", "Council", "Committee", "Nations", "States",
-    "Kingdom", "Government", "Agency", "Television", "Charter", "Treaty", "Declaration", "Islands", "Island",
-    "Ocean", "Sea", "War", "Front", "Bank", "University", "Army", "Navy", "Forces", "Office", "Department",
-    "Service", "Times", "Post", "Press", "Group", "Summit", "Festival", "Seasons", "Culture", "Day", "Week",
+    "Party",
+    "Republic",
+    "Union",
+    "Federation",
+    "News",
+    "Ministry",
+    "Council",
+    "Committee",
+    "Nations",
+    "States",
+    "Kingdom",
+    "Government",
+    "Agency",
+    "Television",
+    "Charter",
+    "Treaty",
+    "Declaration",
+    "Islands",
+    "Island",
+    "Ocean",
+    "Sea",
+    "War",
+    "Front",
+    "Bank",
+    "University",
+    "Army",
+    "Navy",
+    "Forces",
+    "Office",
+    "Department",
+    "Service",
+    "Times",
+    "Post",
+    "Press",
+    "Group",
+    "Summit",
+    "Festival",
+    "Seasons",
+    "Culture",
+    "Day",
+    "Week",
 }
 _TITLES = {"mr", "mrs", "ms", "dr", "mr.", "mrs.", "ms.", "dr.", "sir", "madam"}
 _PRONOUNS = {"he", "she"}
@@ -144,7 +272,9 @@ def clean_name(name: str) -> str:
 def _role_key(words: list[str]) -> str | None:
     """The role a phrase describes, with newsroom synonyms folded ("top diplomat" = foreign minister)."""
     phrase = " ".join(words)
-    if re.search(r"\b(top|chief) diplomat\b|foreign minister|minister (of|for) foreign affairs|foreign affairs minister", phrase):
+    if re.search(
+        r"\b(top|chief) diplomat\b|foreign minister|minister (of|for) foreign affairs|foreign affairs minister", phrase
+    ):
         return "foreign_minister"
     if re.search(r"\bprime minister\b|\bpremier\b", phrase):
         return "prime_minister"
@@ -235,7 +365,11 @@ class PersonRegistry:
                 prefix = _ROLE_PREFIX.search(text, max(0, pos - 60), pos)
                 role = (prefix.group(0) if prefix else "") + text[pos : m.start("name")]
                 found.append((m.start("name"), m.group("name"), role))
-            m = _NAME_BEFORE_ROLE.search(text, max(0, pos - 100), pos) if text.rfind(",", max(0, pos - 60), pos) >= 0 else None
+            m = (
+                _NAME_BEFORE_ROLE.search(text, max(0, pos - 100), pos)
+                if text.rfind(",", max(0, pos - 60), pos) >= 0
+                else None
+            )
             if m:
                 found.append((m.start("name"), m.group("name"), text[m.end("name") + 1 : noun_end]))
         for pos in _speech_verb_positions(text):

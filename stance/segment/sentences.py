@@ -55,7 +55,12 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     starts = (ctypes.c_int32 * len(out))()
     ends = (ctypes.c_int32 * len(out))()
     n_out = blingfire.blingfire.TextToSentencesWithOffsets(
-        ctypes.c_char_p(data), ctypes.c_int(size), ctypes.byref(out), ctypes.byref(starts), ctypes.byref(ends), ctypes.c_int(len(out))
+        ctypes.c_char_p(data),
+        ctypes.c_int(size),
+        ctypes.byref(out),
+        ctypes.byref(starts),
+        ctypes.byref(ends),
+        ctypes.c_int(len(out)),
     )
     if n_out <= 0 or n_out > len(out):
         return [(0, len(text))]
@@ -74,10 +79,12 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         chars += len(data[prev:b].decode("utf-8", errors="replace")) if b > prev else 0
         prev = max(prev, b)
         mapping[b] = chars
+
     def to_char(b: int) -> int:
         while b < size and (data[b] & 0xC0) == 0x80:
             b += 1
         return mapping[b]
+
     return [(to_char(s), to_char(e)) for s, e in byte_spans]
 
 

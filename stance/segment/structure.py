@@ -165,7 +165,9 @@ def split_paragraphs(text: str, *, markdown: bool = False) -> list[Paragraph]:
 
 
 def _short_unpunctuated(line: str, max_words: int) -> bool:
-    return word_count(line) <= max_words and not ends_like_sentence(line) and not line.rstrip().endswith((",", ":", ";"))
+    return (
+        word_count(line) <= max_words and not ends_like_sentence(line) and not line.rstrip().endswith((",", ":", ";"))
+    )
 
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "«": '"', "»": '"'})
@@ -331,7 +333,12 @@ class _Analysis:
                 self.layout.date = self.layout.date or t.strip()
                 self.remove(p, "date_line")
                 continue
-            if _DATELINE.match(t) or (self.transcript and _turn_label(t)) or ends_like_sentence(t) or t.rstrip().endswith((",", ":", ";")):
+            if (
+                _DATELINE.match(t)
+                or (self.transcript and _turn_label(t))
+                or ends_like_sentence(t)
+                or t.rstrip().endswith((",", ":", ";"))
+            ):
                 return i - 1, title, standfirst
             standfirst.append(p)
         return len(article), title, standfirst
