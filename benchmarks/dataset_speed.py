@@ -96,8 +96,8 @@ def generate(path: Path, n_tasks: int, *, seed: int = 0) -> None:
         fh.write("]\n")
 
 
-def run_once(export: Path, out: Path) -> tuple[float, float]:
-    """Run `stance dataset` in a fresh process; return (wall seconds, peak RSS MiB of that process)."""
+def run_once(export: Path, out: Path) -> tuple[float, float, float]:
+    """Run `stance dataset` in a fresh process; return (wall s, CPU s, peak RSS MiB) of that process."""
     code = (
         "import resource, sys, time\n"
         "from stance.cli import app\n"
@@ -109,16 +109,19 @@ def run_once(export: Path, out: Path) -> tuple[float, float]:
         "    print(f'__rss__ {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f}', file=sys.stderr)\n"
     )
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-c", code, "dataset", str(export), "-o", str(out), "--no-progress"],
         capture_output=True, text=True, env=env,
     )
     total = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode != 0:
         sys.exit(f"stance dataset failed:\n{proc.stderr[-2000:]}")
     rss = float(re.search(r"__rss__ ([\d.]+)", proc.stderr).group(1))
-    return total, rss
+    return total, cpu, rss
 
 
 def main() -> None:
@@ -133,15 +136,20 @@ def main() -> None:
         generate(export, args.tasks)
         size = export.stat().st_size / 2**20
         print(f"generated {args.tasks:,} tasks x 2 annotators: {size:.0f} MiB in {time.perf_counter() - t:.1f} s")
-        walls, peaks = [], []
+        walls, cpus, peaks = [], [], []
         for i in range(args.runs):
-            wall, rss = run_once(export, tmp / "data")
+            load = os.getloadavg()[0]
+            wall, cpu, rss = run_once(export, tmp / "data")
             walls.append(wall)
+            cpus.append(cpu)
             peaks.append(rss)
-            print(f"run {i + 1}: {wall:.2f} s wall (process start to exit), peak RSS {rss:.0f} MiB")
+            print(f"run {i + 1}: {wall:.2f} s wall (process start to exit), {cpu:.2f} s CPU, peak RSS {rss:.0f} MiB "
+                  f"(load average before: {load:.1f} on {os.cpu_count()} cores)")
         rows = json.loads((tmp / "data" / "stance_dataset.json").read_text())["splits"]
         print(f"splits: {rows}")
-        print(f"median wall {statistics.median(walls):.2f} s (target <= 20 s); peak RSS max {max(peaks):.0f} MiB; "
+        print(f"median wall {statistics.median(walls):.2f} s (target <= 20 s); median CPU {statistics.median(cpus):.2f} s "
+              "(what the wall time would be on an idle core); "
+              f"peak RSS max {max(peaks):.0f} MiB; "
               f"export {size:.0f} MiB; {args.tasks / statistics.median(walls):,.0f} tasks/s")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

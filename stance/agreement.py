@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from stance.labels import PAIR, LabelExport, Span, answers_by_target
+from stance.labels import PAIR, LabelExport, Span, answers_by_target, gc_paused
 
 __all__ = [
     "ControlAgreement",
@@ -330,7 +330,8 @@ def export_agreement(export: LabelExport) -> dict[str, Any]:
         >>> report["controls"][0]["control"]
         'role'
     """
-    ratings = collect_ratings(export)
+    with gc_paused():
+        ratings = collect_ratings(export)
     order = sorted(ratings, key=lambda k: (k[0], k[1] is not None, k[1] or ""))
     controls = [control_agreement(ratings[key], key[0], key[1]).to_dict() for key in order]
     spans = None

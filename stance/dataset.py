@@ -35,6 +35,7 @@ from stance.labels import (
     Annotation,
     LabelExport,
     answers_by_target,
+    gc_paused,
     statement_key,
 )
 
@@ -323,7 +324,7 @@ def assign_splits(rows: list[dict[str, Any]], options: DatasetOptions) -> dict[s
 
 
 def _features(schema: Any, mode: str) -> Features:
-    from datasets import ClassLabel, Features, List, Value
+    from datasets import ClassLabel, Features, Value
 
     feats = {
         "id": Value("string"),
@@ -338,7 +339,8 @@ def _features(schema: Any, mode: str) -> Features:
         "genre": Value("string"),
         "role": ClassLabel(names=label_names(schema.roles)),
         "stance": ClassLabel(names=label_names(schema.stances)),
-        "annotations": List(
+        # A list literal (not datasets.List) so that datasets 3.x reads it too.
+        "annotations": [
             {
                 "annotator": Value("string"),
                 "role": Value("string"),
@@ -346,13 +348,13 @@ def _features(schema: Any, mode: str) -> Features:
                 "lead_time": Value("float64"),
                 "updated_at": Value("string"),
             }
-        ),
+        ],
         "n_annotators": Value("int32"),
         "tie": Value("bool"),
         "ground_truth": Value("bool"),
     }
     if mode == DISCOVERY:
-        feats["spans"] = List(
+        feats["spans"] = [
             {
                 "annotator": Value("string"),
                 "span_id": Value("string"),
@@ -363,10 +365,10 @@ def _features(schema: Any, mode: str) -> Features:
                 "doc_start": Value("int64"),
                 "doc_end": Value("int64"),
             }
-        )
-        feats["relations"] = List(
+        ]
+        feats["relations"] = [
             {"annotator": Value("string"), "from_span": Value("string"), "to_span": Value("string"), "type": Value("string")}
-        )
+        ]
     return Features(feats)
 
 
@@ -416,15 +418,17 @@ def build_dataset(
     from stance import __version__
 
     options = options or DatasetOptions()
-    rows, counts = aggregate(export, schema, ties=options.ties)
-    splits = assign_splits(rows, options)
-    if not any(splits[s] for s in SPLITS):
-        raise StanceError(
-            f"{export.path}: every labelled item is tied ({counts['tied_rows']}), nothing is left for train/validation/test",
-            hint="adjudicate the ties (`stance disagreements`), or pass --ties keep",
-        )
-    features = _features(schema, export.mode)
-    dd = DatasetDict({name: _to_dataset(part, features) for name, part in splits.items()})
+    with gc_paused():
+        rows, counts = aggregate(export, schema, ties=options.ties)
+        splits = assign_splits(rows, options)
+        if not any(splits[s] for s in SPLITS):
+            raise StanceError(
+                f"{export.path}: every labelled item is tied ({counts['tied_rows']}), nothing is left for "
+                "train/validation/test",
+                hint="adjudicate the ties (`stance disagreements`), or pass --ties keep",
+            )
+        features = _features(schema, export.mode)
+        dd = DatasetDict({name: _to_dataset(part, features) for name, part in splits.items()})
     if agreement is None:
         from stance.agreement import export_agreement
 
@@ -555,7 +559,10 @@ def dataset_card(meta: Mapping[str, Any]) -> str:
         "`annotations` (every voting annotator's `annotator`, `role`, `stance`, `lead_time`, `updated_at`), "
         "`n_annotators`, `tie`, `ground_truth`"
         + (", `spans` (per annotator: label, text, offsets into the statement and the document), "
-           "`relations` (`from_span`, `to_span`, `type`)." if meta["mode"] == DISCOVERY else "."),
+           "`relations` (`from_span`, `to_span`, `type`). Discovery mode has one row per (statement, target) "
+           "that an annotator ticked; an annotator who did not tick the target answers stance `None` for it, "
+           "and each annotator's role is read off their spans (`Claim` if they marked a claim span, else "
+           "`Premise` if a premise span, else `None`)." if meta["mode"] == DISCOVERY else "."),
         "",
     ]
     return "\n".join(lines)

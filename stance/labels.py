@@ -18,7 +18,9 @@ how to fix it (:class:`stance.errors.StanceError`).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import gc
 import hashlib
 import json
 import logging
@@ -47,6 +49,7 @@ __all__ = [
     "annotation_role",
     "answers_by_target",
     "statement_key",
+    "gc_paused",
 ]
 
 logger = logging.getLogger(__name__)
@@ -171,6 +174,27 @@ class LabelExport:
     projects: list[int]
     schema_version: str | None
     warnings: list[str] = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many small objects.
+
+    Reading a large export allocates millions of dicts and records and frees almost none;
+    the collector's full passes over them cost about a third of the parse time, and the
+    records hold no reference cycles for it to find.
+
+    Example:
+        >>> with gc_paused():
+        ...     records = [{"i": i} for i in range(3)]
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 # --------------------------------------------------------------------------- streaming
@@ -648,6 +672,20 @@ def read_export(
         >>> export.mode, len(export.tasks)
         ('pair', 120)
     """
+    with gc_paused():
+        return _read_export(path, schema, documents=documents, repair_spans=repair_spans, full_data=full_data,
+                            progress=progress)
+
+
+def _read_export(
+    path: str | os.PathLike[str],
+    schema: Any,
+    *,
+    documents: Mapping[str, str] | None,
+    repair_spans: bool,
+    full_data: bool,
+    progress: bool,
+) -> LabelExport:
     path = Path(path)
     labels = _labels_of(schema)
     problems = _Problems()
