@@ -386,6 +386,33 @@ def test_port_in_use_is_refused(studio: Any, tmp_path: Path) -> None:
         start(tmp_path / "other", port=port)
 
 
+def test_stop_and_status_without_a_server(tmp_path: Path) -> None:
+    folder = tmp_path / "nothing"
+    status_out = _cli("studio", "status", "--data-dir", str(folder))
+    assert status_out.exit_code == 0 and f"Label Studio is not running (data folder {folder})" in status_out.output
+    stop_out = _cli("studio", "stop", "--data-dir", str(folder))
+    assert stop_out.exit_code == 0 and f"no Label Studio was running for {folder}" in stop_out.output
+
+
+def test_default_data_dir_is_per_user(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from stance.studio import default_data_dir
+
+    monkeypatch.delenv("STANCE_STUDIO_DIR", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert default_data_dir() == tmp_path / "xdg" / "stance" / "studio"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    assert default_data_dir() == Path.home() / ".local" / "share" / "stance" / "studio"
+    monkeypatch.setenv("STANCE_STUDIO_DIR", str(tmp_path / "mine"))
+    assert default_data_dir() == tmp_path / "mine"
+
+
+def test_no_server_configured(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("LABEL_STUDIO_URL", raising=False)
+    monkeypatch.delenv("LABEL_STUDIO_API_KEY", raising=False)
+    with pytest.raises(StanceError, match=r"no Label Studio to connect to: LABEL_STUDIO_URL is not set and the local studio is not running"):
+        connect(data_dir=tmp_path)
+
+
 def test_missing_label_studio_names_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from stance.studio import start
 
