@@ -358,9 +358,10 @@ def add_predictions(
                 result += [_choice(f"stance_{t.id}", label, p) for t, label, p in picked]
             else:
                 score = min(max(row) for row in rows)
-        else:  # role model: the role of the statement as a whole (highest over targets), as a span
+        else:  # role model: the statement's role as one span, from its most argumentative target pairing
             text = task["data"]["text"]
-            best_row = max(rows, key=lambda r: max(p for c, p in zip(classes, r) if c != "None") if len(classes) > 1 else 0)
+            arg = [j for j, c in enumerate(classes) if c != "None"]
+            best_row = max(rows, key=lambda r: max((r[j] for j in arg), default=0.0))
             best = max(range(len(classes)), key=best_row.__getitem__)
             score = best_row[best]
             if classes[best] != "None":

@@ -211,3 +211,18 @@ def test_cli_tasks_bad_file_is_one_line(tmp_path: Path) -> None:
     assert result.output.strip().count("\n") == 0
     assert "s.jsonl line 2: `text` must be a non-empty string, found 7" in result.output
     assert not (tmp_path / "t.json").exists()
+
+
+def test_role_model_marks_the_statement_as_a_span_in_discovery(statements: list[dict[str, Any]], schema: Schema) -> None:
+    from stance.models.tfidf import TfidfStanceClassifier
+    from stance_fixture import ROWS, TARGETS
+
+    model = TfidfStanceClassifier(calibration="none", min_df=1, char_ngrams=None).fit(
+        [{"text": r[1], "target": TARGETS[r[0]]} for r in ROWS], [r[2] for r in ROWS])
+    tasks = build_tasks(statements, schema, mode="discovery", predictor=model, model_version="role-v")
+    spans = [r for t in tasks for r in t["predictions"][0]["result"]]
+    assert spans, "the role model found no Claim or Premise in 14 argumentative statements"
+    for task in tasks:
+        for r in task["predictions"][0]["result"]:
+            assert r["from_name"] == "span" and r["value"]["labels"][0] in ("Claim", "Premise")
+            assert r["value"]["text"] == task["data"]["text"][r["value"]["start"] : r["value"]["end"]]

@@ -90,7 +90,7 @@ def tasks_command(
     with atomic_write(config_path) as fh:
         fh.write(xml)
     with_pred = sum(1 for t in tasks if t.get("predictions"))
-    typer.echo(f"wrote {len(tasks)} {mode.value}-mode task(s) (schema version {loaded.version}"  # type: ignore[attr-defined]
+    typer.echo(f"wrote {len(tasks)} {mode.value}-mode task(s) (schema version {loaded.version}"
                f"{f', {with_pred} with predictions' if with_pred else ''}) to {output}; labeling config: {config_path}")
 
 
@@ -117,8 +117,8 @@ def push_command(
 
     tasks, xml, loaded, prepare = _build(statements, mode, targets, schema, model, progress, predict=False)
     client = connect(data_dir=data_dir)
-    description = f"{loaded.name or 'stance'}: {mode.value}-mode tasks, guidelines version {loaded.guidelines_version}."  # type: ignore[attr-defined]
-    result = push_tasks(client, project, tasks, xml, schema_version=loaded.version, mode=mode.value,  # type: ignore[attr-defined]
+    description = f"{loaded.name or 'stance'}: {mode.value}-mode tasks, guidelines version {loaded.guidelines_version}."
+    result = push_tasks(client, project, tasks, xml, schema_version=loaded.version, mode=mode.value,
                         description=description, force=force_schema, chunk_size=chunk_size, progress=progress,
                         prepare=prepare)
     action = "created project" if result.created_project else "project"
