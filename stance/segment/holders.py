@@ -383,10 +383,11 @@ class PersonRegistry:
             found.append((m.start("name"), m.group("name"), ""))
         for pos, name, role in sorted(found):
             self._add(name, role)
-        for person in self.people:
-            for m in re.finditer(rf"\b{re.escape(person.surname)}\b", text):
-                person.mentions.append(m.start())
-            person.mentions = sorted(set(person.mentions))
+        if self.people:  # every mention of a surname, in one pass over the text
+            surnames = sorted(self._by_surname, key=len, reverse=True)
+            for m in re.finditer(rf"\b(?:{'|'.join(map(re.escape, surnames))})\b", text):
+                for person in self._by_surname[m.group(0)]:
+                    person.mentions.append(m.start())
 
     def _add(self, name: str, role: str) -> None:
         tokens = clean_name(name).split()

@@ -13,6 +13,7 @@ import ctypes
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = ["QuoteSpan", "quote_spans", "sentence_spans", "split_sentences"]
 
@@ -24,6 +25,25 @@ OPENING = {"“": "”", "«": "»", "„": "”", "‚": "’"}
 CLOSING = {"”", "»"}
 STRAIGHT = '"'
 _QUOTE_CHARS = re.compile('["“”«»„]')
+
+
+_BUFFERS: list[Any] = []
+
+
+def _buffers(capacity: int) -> tuple[Any, Any, Any]:
+    """Output buffers for blingfire, reused between calls and grown when a text needs more.
+
+    The C function takes one capacity for its text, start and end buffers; allocating and
+    zeroing three buffers of twice the text size for every document was a measurable cost.
+    """
+    if not _BUFFERS or len(_BUFFERS[0]) < capacity:
+        capacity = max(capacity, 1 << 16)
+        _BUFFERS[:] = [
+            ctypes.create_string_buffer(capacity),
+            (ctypes.c_int32 * capacity)(),
+            (ctypes.c_int32 * capacity)(),
+        ]
+    return _BUFFERS[0], _BUFFERS[1], _BUFFERS[2]
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -50,10 +70,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     if not data:
         return []
     size = len(data)
-    out = ctypes.create_string_buffer(size * 2)
-    # The C function treats its last argument as the capacity of all three buffers.
-    starts = (ctypes.c_int32 * len(out))()
-    ends = (ctypes.c_int32 * len(out))()
+    out, starts, ends = _buffers(size * 2)
     n_out = blingfire.blingfire.TextToSentencesWithOffsets(
         ctypes.c_char_p(data),
         ctypes.c_int(size),
@@ -65,7 +82,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     if n_out <= 0 or n_out > len(out):
         return [(0, len(text))]
     n = ctypes.string_at(out, n_out).count(b"\n") + 1
-    byte_spans = [(starts[i], ends[i] + 1) for i in range(n)]
+    byte_spans = list(zip(starts[:n], [e + 1 for e in ends[:n]]))
     if len(data) == len(text):  # ASCII: bytes are characters
         return byte_spans
     # Map byte offsets to character offsets: end offsets are inclusive bytes, so move each to the

@@ -177,6 +177,11 @@ def _norm(text: str) -> str:
     return _SPACES.sub(" ", text.translate(_QUOTES)).strip().rstrip(".!?…").lower()
 
 
+def _dup_key(text: str) -> str:
+    """The key under which repeated paragraphs are recognised (spacing, case and final stop ignored)."""
+    return " ".join(text.split()).rstrip(".!?…").lower()
+
+
 def _normalise_time(raw: str) -> str:
     compact = re.sub(r"\s*:\s*", ":", raw.strip())
     for fmt in ("%d %B %Y %H:%M", "%d %B %Y, %H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%B %d, %Y %H:%M"):
@@ -397,7 +402,7 @@ class _Analysis:
         layout, line = self.layout, self.line
         turn_matches = {p.index: m for p in body if (m := _turn_label(line[p.index]))} if self.transcript else {}
         transcript = len(turn_matches) >= 2
-        seen = {_norm(line[p.index]) for p in standfirst}  # a standfirst repeated in the body is kept once
+        seen = {_dup_key(line[p.index]) for p in standfirst}  # a standfirst repeated in the body is kept once
         speaker: str | None = None
         turn_no: int | None = None
         opening = layout.title_speaker if transcript else None
@@ -424,7 +429,7 @@ class _Analysis:
             if (_short_unpunctuated(t, 8) and not t.rstrip().endswith((",", ":"))) or p.index in self.headings:
                 self.remove(p, "subheading")
                 continue
-            key = _norm(self.text[start : p.end])
+            key = _dup_key(self.text[start : p.end])
             if word_count(key) >= 6 and key in seen:
                 self.remove(p, "duplicate")
                 continue
