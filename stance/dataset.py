@@ -427,8 +427,6 @@ def build_dataset(
                 "train/validation/test",
                 hint="adjudicate the ties (`stance disagreements`), or pass --ties keep",
             )
-        features = _features(schema, export.mode)
-        dd = DatasetDict({name: _to_dataset(part, features) for name, part in splits.items()})
     if agreement is None:
         from stance.agreement import export_agreement
 
@@ -459,6 +457,12 @@ def build_dataset(
         "agreement": agreement,
         "warnings": list(export.warnings),
     }
+    # Convert split by split, dropping each split's row dicts once it is in Arrow: keeps the peak lower.
+    features = _features(schema, export.mode)
+    del rows
+    dd = DatasetDict()
+    for name in list(splits):
+        dd[name] = _to_dataset(splits.pop(name), features)
     return dd, meta
 
 

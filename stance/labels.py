@@ -65,6 +65,9 @@ OK, SKIPPED, CANCELLED, EMPTY = "ok", "skipped", "cancelled", "empty"
 DATA_FIELDS = ("text", "target", "target_name", "statement_id", "doc_id", "holder", "holder_type", "genre", "title",
                "start", "end", "split", "schema_version", "task_key")
 
+_KEEP = frozenset(DATA_FIELDS)
+_REPEATED = frozenset({"target", "target_name", "doc_id", "holder", "holder_type", "genre", "title", "schema_version"})
+
 _EXPECTED = (
     "a Label Studio JSON export: a JSON list of tasks, each with 'id', 'data' and 'annotations' "
     "(from `stance pull`, or Export → JSON in Label Studio; not JSON-MIN, CSV or the task file you imported)"
@@ -384,11 +387,13 @@ class _Labels:
     roles: frozenset[str]
     stances: frozenset[str]
     targets: frozenset[str]
+    canonical: Mapping[str, str]
 
 
 def _labels_of(schema: Any) -> _Labels:
     targets = frozenset(t.id if hasattr(t, "id") else t["id"] for t in schema.targets)
-    return _Labels(str(schema.version), frozenset(schema.roles), frozenset(schema.stances), targets)
+    canonical = {v: v for v in (*schema.roles, *schema.stances, *targets)}
+    return _Labels(str(schema.version), frozenset(schema.roles), frozenset(schema.stances), targets, canonical)
 
 
 # --------------------------------------------------------------------------- decoding
@@ -511,11 +516,11 @@ def _decode(
                     problems.add("choice", f"control {name!r} with {len(c)} values", task_id)
                 elif name == "role":
                     if c in labels.roles:
-                        role = c
+                        role = labels.canonical[c]  # one shared string per label, not one per annotation
                     else:
                         problems.add("label", f"role value {c!r} (schema allows {sorted(labels.roles)})", task_id)
                 elif c in labels.stances:
-                    stance = c
+                    stance = labels.canonical[c]
                 else:
                     problems.add("label", f"stance value {c!r} (schema allows {sorted(labels.stances)})", task_id)
             elif type(res) is not dict:
@@ -698,6 +703,7 @@ def _read_export(
     mode: str | None = None
     mode_first: int | None = None
     n_tasks = n_annotations = n_predictions = n_drafts = n_outside = 0
+    shared: dict[str, str] = {}
     for index, raw in enumerate(iter_export_tasks(path, progress=progress)):
         data = raw.get("data") if type(raw) is dict else None
         if type(data) is not dict:
@@ -748,7 +754,9 @@ def _read_export(
             if a.status != OK:
                 counts[a.status] += 1
         if not full_data:
-            data = {k: data[k] for k in DATA_FIELDS if k in data}
+            # Values repeated across tasks (document ids, holders, targets) share one string object.
+            data = {k: (shared.setdefault(v, v) if k in _REPEATED and type(v) is str else v)
+                    for k, v in data.items() if k in _KEEP}
         tasks.append(Task(task_id, data, _latest_per_annotator(decoded, counts), project))
     counts.update(tasks=n_tasks, annotations=n_annotations, predictions=n_predictions, drafts=n_drafts,
                   targets_outside_schema=n_outside)
