@@ -34,6 +34,7 @@ from stance.labels import (
     PAIR,
     Annotation,
     LabelExport,
+    Task,
     answers_by_target,
     gc_paused,
     statement_key,
@@ -646,31 +647,47 @@ def _progress_bars(enabled: bool) -> Iterator[None]:
 # --------------------------------------------------------------------------- adjudication
 
 
-def _answers_text(answers: list[tuple[Annotation, str | None, str | None]], mode: str, target: str) -> str:
+def _answers_text(task: Task, mode: str) -> str:
     lines = []
-    for a, role, stance in answers:
+    for a in task.valid:
         if mode == PAIR:
-            lines.append(f"{a.annotator}: role {role or '-'}, stance {stance or '-'}")
-        else:
-            spans = "; ".join(f"{s.label} \"{s.text}\"" for s in a.spans) or "no spans"
-            lines.append(f"{a.annotator}: {target} stance {stance or '-'}; {spans}")
+            lines.append(f"{a.annotator}: role {a.role or '-'}, stance {a.stance or '-'}")
+            continue
+        stances = ", ".join(f"{t} {a.stances.get(t, '-')}" for t in a.targets) or "no target"
+        spans = "; ".join(f'{s.label} "{s.text}"' for s in a.spans) or "no spans"
+        lines.append(f"{a.annotator}: {stances} | spans: {spans}")
     return "\n".join(lines)
+
+
+def _conflicts(task: Task, mode: str) -> list[str]:
+    """What the voting annotators of a task disagree on (empty when they agree or ground truth decides)."""
+    valid = task.valid
+    if len(valid) < 2 or any(a.ground_truth for a in valid):
+        return []
+    found = []
+    for target, answers in answers_by_target(task, mode).items():
+        for control, pos in (("role", 1), ("stance", 2)):
+            if len({ans[pos] for ans in answers if ans[pos] is not None}) > 1:
+                found.append(control if mode == PAIR else f"{control} {target}")
+    if mode != PAIR and len({frozenset((s.label, s.start, s.end) for s in a.spans) for a in valid}) > 1:
+        found.append("spans")
+    return list(dict.fromkeys(found))
 
 
 def disagreement_tasks(export: LabelExport) -> list[dict[str, Any]]:
     """Conflicting items as Label Studio tasks for an adjudication pass.
 
     An item conflicts when two or more voting annotators gave different role or stance labels
-    (ties included) and no ground-truth annotation decides it. Each review task keeps the
-    original task data (so its ``task_key`` matches) and adds ``review_answers`` (one line per
-    annotator), ``review_of_task`` (the original task id) and ``review_annotators``.
+    (ties included) or, in discovery mode, marked different spans, and no ground-truth
+    annotation decides it. Each review task keeps the original task data (so its ``task_key``
+    matches) and adds ``review_answers`` (one line per annotator), ``review_conflicts`` (what
+    differs), ``review_of_task`` (the original task id) and ``review_annotators``.
 
     Args:
-        export: A parsed export.
+        export: A parsed export (read with ``full_data=True`` to keep the context fields).
 
     Returns:
-        Tasks in Label Studio's import format (``[{"data": {...}}, ...]``), one per conflicting
-        task (discovery mode: one per statement, listing every conflicting target).
+        Tasks in Label Studio's import format (``[{"data": {...}}, ...]``), one per conflicting task.
 
     Example:
         >>> tasks = disagreement_tasks(export)
@@ -679,20 +696,12 @@ def disagreement_tasks(export: LabelExport) -> list[dict[str, Any]]:
     """
     out = []
     for task in export.tasks:
-        by_target = answers_by_target(task, export.mode)
-        conflicts = []
-        for target, answers in by_target.items():
-            if len(answers) < 2 or any(a.ground_truth for a, _, _ in answers):
-                continue
-            roles = {r for _, r, _ in answers if r is not None}
-            stances = {s for _, _, s in answers if s is not None}
-            if len(roles) > 1 or len(stances) > 1:
-                conflicts.append((target, answers))
+        conflicts = _conflicts(task, export.mode)
         if not conflicts:
             continue
-        text = "\n".join(_answers_text(ans, export.mode, t) for t, ans in conflicts)
-        data = {**task.data, "review_answers": text, "review_of_task": task.task_id,
-                "review_annotators": sorted({a.annotator for _, ans in conflicts for a, _, _ in ans})}
+        data = {**task.data, "review_answers": _answers_text(task, export.mode),
+                "review_conflicts": ", ".join(conflicts), "review_of_task": task.task_id,
+                "review_annotators": sorted(a.annotator for a in task.valid)}
         out.append({"data": data})
     return out
 
@@ -709,7 +718,7 @@ def review_config(schema: Any, mode: str) -> str:
     lines = labeling_config(schema, mode).splitlines()
     block = [
         '  <View style="padding: 6px 10px; border-left: 4px solid #d9822b; margin-bottom: 8px">',
-        '    <Header value="Answers to adjudicate (annotator: labels)" size="5"/>',
+        '    <Header value="Answers to adjudicate: they differ on $review_conflicts" size="5"/>',
         '    <Text name="review_answers" value="$review_answers" granularity="word"/>',
         "  </View>",
     ]

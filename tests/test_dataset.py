@@ -297,6 +297,17 @@ def test_disagreement_tasks(schema: Any) -> None:
     assert data["review_answers"].splitlines() == ["user1: role Claim, stance Favor",
                                                    "ben.t@example.org: role Claim, stance None"]
     assert data["task_key"].endswith("|treaty_1956_basis") and "prev_text" in data
+    assert data["review_conflicts"] == "stance" and tasks[0]["data"]["review_conflicts"] == "role, stance"
+
+
+def test_disagreement_tasks_discovery(schema: Any) -> None:
+    tasks = disagreement_tasks(read_export(DISCOVERY_EXPORT, schema, full_data=True))
+    # 201: the premise spans differ; 202: Favor vs Against; 203: chen marked one more premise
+    by = {t["data"]["review_of_task"]: t["data"] for t in tasks}
+    assert by[201]["review_conflicts"] == "spans"
+    assert by[202]["review_conflicts"] == "stance treaty_1956_basis"
+    assert by[203]["review_conflicts"] == "spans"
+    assert by[202]["review_answers"].splitlines()[0].startswith("user1: treaty_1956_basis Favor | spans: Claim")
 
 
 def test_review_config_is_xml_with_answers(schema: Any) -> None:
