@@ -449,7 +449,7 @@ def _annotator(completed_by: Any, emails: dict[int, str]) -> str:
         email = completed_by.get("email")
         if type(uid) is int and email:
             emails[uid] = str(email)
-        return str(email or (f"user{uid}" if uid is not None else "unknown"))
+        return str(email or (f"user{uid}" if uid is not None else ""))
     if type(completed_by) is int:
         name = emails.get(completed_by)
         if name is None:
@@ -458,7 +458,7 @@ def _annotator(completed_by: Any, emails: dict[int, str]) -> str:
         return name
     if isinstance(completed_by, str) and completed_by:
         return completed_by
-    return "unknown"
+    return ""  # unknown: the caller names it after the annotation, so two unknowns never merge
 
 
 def _single(value: dict[str, Any], key: str) -> list[str]:
@@ -499,7 +499,7 @@ def _decode(
     lead = raw.get("lead_time")
     created = raw.get("created_at")
     annotation_id = aid if type(aid) is int else None
-    annotator = _annotator(raw.get("completed_by"), emails)
+    annotator = _annotator(raw.get("completed_by"), emails) or f"unknown-{aid}"
     ground_truth = bool(raw.get("ground_truth"))
     lead_time = float(lead) if type(lead) in (int, float) else None
     updated = raw.get("updated_at") or created

@@ -150,6 +150,32 @@ def test_bad_split_value_names_tasks(tmp_path: Path, schema: Any) -> None:
         aggregate(read_export(path, schema), schema)
 
 
+def test_minimal_pair_export_from_another_tool(tmp_path: Path, schema: Any) -> None:
+    """Only text, target and split in the task data; a target outside the schema; no user ids."""
+    tasks = []
+    for i, (text, split) in enumerate([("Tax cuts help growth.", "train"), ("Tax cuts only help the rich.", "test"),
+                                       ("Schools need more money.", None)]):
+        data = {"text": text, "target": "tax_cuts"}
+        if split:
+            data["split"] = split
+        anns = [_ann(10 * i + k, k, "Claim", "Against" if (i, k) == (1, 1) else "Favor") for k in (1, 2)]
+        for a in anns:
+            a.pop("completed_by")  # no user ids at all: two unknown annotators must stay two
+        tasks.append({"id": i + 1, "data": data, "annotations": anns})
+    path = tmp_path / "other.json"
+    path.write_text(json.dumps(tasks), encoding="utf-8")
+    export = read_export(path, schema)
+    assert export.counts["targets_outside_schema"] == 3
+    assert any("not in the schema" in w for w in export.warnings)
+    dd, meta = build_dataset(export, schema, options=DatasetOptions(ties="keep"))
+    rows = {r["text"]: r for s in dd.values() for r in s}
+    assert rows["Tax cuts help growth."]["target_text"] == "tax_cuts"
+    assert rows["Tax cuts help growth."]["statement_id"].startswith("text:")
+    assert rows["Tax cuts only help the rich."]["tie"] and rows["Tax cuts only help the rich."]["n_annotators"] == 2
+    assert {r["text"] for r in dd["test"]} == {"Tax cuts only help the rich."}
+    assert {r["text"] for r in dd["train"]} >= {"Tax cuts help growth."}
+
+
 # --------------------------------------------------------------------------- splits
 
 
