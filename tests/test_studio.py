@@ -302,6 +302,27 @@ def test_push_killed_halfway_then_rerun_has_no_duplicates(
     assert len(keys) == expected and len(set(keys)) == expected
 
 
+def test_personal_access_token_works(
+    studio: Any, client: StudioClient, statements: list[dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for old in client.ls.tokens.list():  # one personal access token per user: revoke a leftover one
+        client.ls.tokens.blacklist(refresh=old.token)
+    pat = client.call("creating a personal access token", client.ls.tokens.create).token  # a JWT refresh token
+    try:
+        with_pat = connect(studio.url, pat)
+        assert with_pat.ls._client_wrapper._tokens_client._use_legacy_token is False  # Bearer, refreshed access token
+        title = _title("pat")
+        assert push_statements(with_pat, statements[:2], title, targets=["ru_jp_cooperation"]).added == 2
+        monkeypatch.setenv("LABEL_STUDIO_URL", studio.url)
+        monkeypatch.setenv("LABEL_STUDIO_API_KEY", pat)
+        out = tmp_path / "pat.json"
+        result = _cli("pull", "--project", title, "-o", str(out))
+        assert result.exit_code == 0, result.output
+        assert pat not in result.output and pat not in out.read_text(encoding="utf-8")
+    finally:
+        client.ls.tokens.blacklist(refresh=pat)
+
+
 # --- faults ------------------------------------------------------------------------------------
 
 
