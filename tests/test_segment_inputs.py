@@ -275,3 +275,13 @@ def test_markdown_markers_are_not_statement_text(tmp_path: Path) -> None:
     ]
     source = path.read_text(encoding="utf-8")
     assert all(source[s.start : s.end] == s.text for s in statements)
+
+
+def test_two_documents_with_the_same_id_are_refused(tmp_path: Path) -> None:
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "report.txt").write_text("The ports reopened on Monday.\n", encoding="utf-8")
+    _fails(
+        [str(tmp_path / "a"), str(tmp_path / "b"), "-o", str(tmp_path / "s.jsonl")],
+        "two documents have the id 'report'",
+    )

@@ -35,6 +35,7 @@ def segment_command(
         None, "--documents", help="Write each document's source text and metadata (JSONL)."
     ),
     config: Path | None = typer.Option(None, "--config", help="Cleaning patterns (default: configs/cleaning.yaml)."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar (on a terminal)."),
 ) -> None:
     """Split documents into clean, attributed statements, one JSON object per line."""
     from stance.segment import iter_segmented, load_cleaning_config
@@ -53,7 +54,13 @@ def segment_command(
         out_fh = stack.enter_context(atomic_write(output))
         removed_fh = stack.enter_context(atomic_write(removed)) if removed else None
         docs_fh = stack.enter_context(atomic_write(documents)) if documents else None
-        for seg in iter_segmented(paths, config=cleaning):
+        segmented = iter_segmented(paths, config=cleaning)
+        if progress:
+            from tqdm import tqdm
+
+            # disable=None: the bar shows on a terminal only, never in logs or pipes.
+            segmented = tqdm(segmented, unit="doc", desc="segment", disable=None, leave=False)
+        for seg in segmented:
             n_docs += 1
             for statement in seg.statements:
                 out_fh.write(_jsonl_line(statement.to_dict()))

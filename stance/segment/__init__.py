@@ -31,6 +31,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from stance.errors import StanceError
 from stance.segment.clean import CleaningConfig, Removal, load_cleaning_config
 from stance.segment.documents import Document, iter_documents
 from stance.segment.holders import (
@@ -396,14 +397,22 @@ def iter_segmented(
         One :class:`SegmentedDocument` per input document.
 
     Raises:
-        StanceError: bad input (empty, binary, undecodable, broken JSONL line, empty folder).
+        StanceError: bad input (empty, binary, undecodable, broken JSONL line, empty folder,
+            two documents with the same id).
 
     Example:
         >>> [d.document.doc_id for d in iter_segmented(["seeds"])][:2]
         ['000_195aff00a3928bad', '001_d1caa0e424b30984']
     """
     config = config if config is not None else load_cleaning_config()
+    seen: dict[str, str] = {}
     for document in iter_documents(paths):
+        if document.doc_id in seen:  # statement ids start with the doc id: they would collide
+            raise StanceError(
+                f"two documents have the id {document.doc_id!r}: {seen[document.doc_id]} and {document.source_path}",
+                hint="rename one file (or give JSONL lines distinct 'id' fields)",
+            )
+        seen[document.doc_id] = document.source_path
         yield segment_document(document, config)
 
 
