@@ -36,6 +36,7 @@ from stance.labels import (
     LabelExport,
     Task,
     answers_by_target,
+    format_ids,
     gc_paused,
     statement_key,
 )
@@ -145,18 +146,17 @@ def _decide(answers: list[tuple[Annotation, str | None, str | None]], pos: int) 
     return label, tie, False
 
 
-def aggregate(export: LabelExport, schema: Any, *, ties: str = "exclude") -> tuple[list[dict[str, Any]], Counter[str]]:
+def aggregate(export: LabelExport, schema: Any) -> tuple[list[dict[str, Any]], Counter[str]]:
     """One row per labelled (statement, target), with aggregated labels and the raw answers.
 
     Args:
         export: A parsed export (:func:`stance.labels.read_export`).
         schema: The label schema (for label names and target names).
-        ties: ``"exclude"`` or ``"keep"`` (only recorded here; :func:`assign_splits` acts on it).
 
     Returns:
         ``(rows, counts)``. Each row has the DESIGN.md section 3 columns (labels as ClassLabel
-        indices, -1 where unlabelled or tied) plus ``_split`` (the split given in the task data,
-        or None). ``counts`` has ``rows``, ``tied_rows``, ``ground_truth_rows``,
+        indices, -1 where unlabelled or tied; ties are flagged here and placed by
+        :func:`assign_splits`) plus ``_split`` (the split given in the task data, or None). ``counts`` has ``rows``, ``tied_rows``, ``ground_truth_rows``,
         ``no_valid_annotation`` (tasks whose every answer was skipped, cancelled or empty).
 
     Example:
@@ -227,10 +227,8 @@ def aggregate(export: LabelExport, schema: Any, *, ties: str = "exclude") -> tup
             counts["ground_truth_rows"] += row["ground_truth"]
             rows.append(row)
     if bad_split:
-        from stance.labels import _name_ids
-
         raise StanceError(
-            f"{export.path}: task(s) {_name_ids(bad_split)} have a 'split' that is not train, validation or test",
+            f"{export.path}: task(s) {format_ids(bad_split)} have a 'split' that is not train, validation or test",
             hint="fix the 'split' field in the task data, or remove it to let `stance dataset` split by document",
         )
     if not rows:
@@ -420,7 +418,7 @@ def build_dataset(
 
     options = options or DatasetOptions()
     with gc_paused():
-        rows, counts = aggregate(export, schema, ties=options.ties)
+        rows, counts = aggregate(export, schema)
         splits = assign_splits(rows, options)
         if not any(splits[s] for s in SPLITS):
             raise StanceError(

@@ -50,6 +50,7 @@ __all__ = [
     "answers_by_target",
     "statement_key",
     "gc_paused",
+    "format_ids",
 ]
 
 logger = logging.getLogger(__name__)
@@ -76,7 +77,13 @@ _CHUNK = 1 << 20  # characters read per step when streaming the export
 _MAX_IDS = 5  # task ids named in one message
 
 
-def _name_ids(ids: list[Any]) -> str:
+def format_ids(ids: list[Any]) -> str:
+    """Name up to five task ids, then how many more: ``"3, 7, 9, 12, 15 and 4 more"``.
+
+    Example:
+        >>> format_ids([3, 7])
+        '3, 7'
+    """
     ids = list(ids)
     shown = ", ".join(str(i) for i in ids[:_MAX_IDS])
     more = f" and {len(ids) - _MAX_IDS} more" if len(ids) > _MAX_IDS else ""
@@ -417,9 +424,9 @@ class _Problems:
         others = len(self.ids) - 1
         also = f"; {others} other problem(s) too, run with -v to list them" if others else ""
         for (k, d), i in list(self.ids.items())[1:]:
-            logger.warning("%s: %s in task(s) %s", k, d, _name_ids(i))
+            logger.warning("%s: %s in task(s) %s", k, d, format_ids(i))
         hint = _HINTS.get(kind, "fix the export or the schema")
-        raise StanceError(f"{path}: {detail} in task(s) {_name_ids(ids)}{also}", hint=hint)
+        raise StanceError(f"{path}: {detail} in task(s) {format_ids(ids)}{also}", hint=hint)
 
 
 _HINTS = {
@@ -785,7 +792,10 @@ def _read_export(
         )
     warnings = []
     if unannotated:
-        warnings.append(f"{len(unannotated)} task(s) have no annotation and are left out: {_name_ids(unannotated)}")
+        warnings.append(f"{len(unannotated)} task(s) have no annotation and are left out: {format_ids(unannotated)}")
+    if counts.get("offsets_unchecked"):
+        warnings.append(f"{counts['offsets_unchecked']} statement(s) come from documents missing in --documents; "
+                        "their offsets were not checked")
     if counts["targets_outside_schema"]:
         warnings.append(f"{counts['targets_outside_schema']} task(s) have a target that is not in the schema")
     for w in warnings:
