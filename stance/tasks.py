@@ -13,7 +13,6 @@ DESIGN.md section 4 (:class:`Predictor`).
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -372,37 +371,27 @@ def add_predictions(
 
 
 def load_predictor(model_dir: str | Path) -> tuple[Predictor, str]:
-    """Load a saved model folder for pre-annotations.
+    """Load a saved model folder (``stance train`` output) for pre-annotations.
 
     Args:
-        model_dir: A folder written by ``stance train`` (holds ``stance_model.json``).
+        model_dir: A folder holding ``stance_model.json``.
 
     Returns:
-        ``(estimator, model_version)``.
+        ``(estimator, model_version)``; the estimator carries its metadata on ``metadata_``.
 
     Raises:
-        StanceError: when the folder is not a stance model.
+        StanceError: when the folder is not a stance model (from :func:`stance.models.load_model`).
 
     Example:
         >>> predictor, version = load_predictor("runs/tfidf-joint")
     """
-    model_dir = Path(model_dir)
-    meta_path = model_dir / "stance_model.json"
-    if not meta_path.is_file():
-        raise StanceError(f"{model_dir} is not a stance model folder (no stance_model.json)",
-                          hint="pass a folder written by `stance train`")
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise StanceError(f"{meta_path}: not valid JSON ({exc.msg})") from None
-    from stance.models import load_model  # lazy: may import torch
+    from stance.models import load_model  # lazy: a transformer model imports torch
 
     model = load_model(model_dir)
     if not isinstance(model, Predictor):
         raise StanceError(f"the model in {model_dir} has no predict_proba/classes_", hint="retrain it with `stance train`")
-    if getattr(model, "metadata_", None) is None:
-        model.metadata_ = meta  # type: ignore[attr-defined]
-    return model, str(meta.get("model_version") or model_dir.name)
+    meta = getattr(model, "metadata_", None) or {}
+    return model, str(meta.get("model_version") or Path(model_dir).name)
 
 
 def iter_chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:

@@ -144,8 +144,27 @@ def test_model_labels_must_fit_the_schema(statements: list[dict[str, Any]], sche
 
 
 def test_load_predictor_refuses_a_plain_folder(tmp_path: Path) -> None:
-    with pytest.raises(StanceError, match=r"is not a stance model folder \(no stance_model.json\)"):
+    with pytest.raises(StanceError, match=r"is not a stance model folder"):
         load_predictor(tmp_path)
+
+
+def test_saved_model_folder_plugs_in(statements: list[dict[str, Any]], schema: Schema, joint_model: Any,
+                                     tmp_path: Path, fixtures_dir: Path) -> None:
+    from stance.models import save_model
+    from stance.models.base import make_metadata
+
+    meta = make_metadata(kind="tfidf", task="joint", labels=list(joint_model.classes_), config={"params": {}},
+                         fingerprint="sha256:0123456789abcdef", schema_version="1")
+    save_model(joint_model, tmp_path / "model", meta)
+    predictor, version = load_predictor(tmp_path / "model")
+    assert version == meta["model_version"]
+    tasks = build_tasks(statements[:3], schema, targets=["kuril_sovereignty"], predictor=predictor, model_version=version)
+    assert [t["predictions"][0]["model_version"] for t in tasks] == [version] * 3
+    out = tmp_path / "tasks.json"
+    result = CliRunner().invoke(app, ["tasks", str(fixtures_dir / "statements_small.jsonl"), "-o", str(out),
+                                      "--model", str(tmp_path / "model"), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "70 with predictions" in result.output
 
 
 def _write_lines(path: Path, lines: list[str]) -> Path:
