@@ -61,8 +61,6 @@ FORMATS = ("jsonl", "csv", "parquet")
 #: Roles that take a position on the target; two-stage mode predicts stance only for these.
 POSITION_ROLES = frozenset({"Claim", "Premise"})
 MANIFEST_FORMAT = "stance.predict-progress.v1"
-#: Fields this stage adds to each row; an input field of the same name is kept as ``input_<name>``.
-ADDED_FIELDS = ("target", "stance", "stance_scores", "role", "role_scores", "stage", "model_version", "role_model_version")
 _SUFFIX_FORMAT = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 _MAX_BAD_KEPT = 1000
 
@@ -337,7 +335,7 @@ def _iter_jsonl(path: Path) -> Iterator[_Item]:
                 continue
             where = f"{name} line {lineno}"
             try:
-                record = json.loads(raw.decode("utf-8"))
+                record = json.loads(raw.rstrip(b"\r\n").decode("utf-8"))
             except UnicodeDecodeError as exc:
                 yield where, None, f"undecodable bytes ({exc.reason} at byte {exc.start}); file is not UTF-8"
                 continue
@@ -601,13 +599,20 @@ def predict_rows(
     role_arg_all = role_probs.argmax(axis=1) if role_probs is not None and n else None
     stance_list = stance_probs.tolist()
     role_list = role_probs.tolist() if role_probs is not None else None
+    added = {"stance", "stance_scores", "model_version"}
+    if target_field is None:
+        added.add("target")
+    if role_model is not None:
+        added.update(("role", "role_scores", "role_model_version"))
+    if two_stage:
+        added.add("stage")
     out: list[dict[str, Any]] = []
     renamed: dict[int, dict[str, Any]] = {}
     for j in range(n):
         i = pair_src[j]
         base = renamed.get(i)
         if base is None:
-            base = _without_added(rows[i])
+            base = _without_added(rows[i], added)
             renamed[i] = base
         rec = dict(base)
         if pair_target[j] is not None:
@@ -631,11 +636,11 @@ def predict_rows(
     return out, counts
 
 
-def _without_added(row: dict[str, Any]) -> dict[str, Any]:
-    """The input row, with fields this stage writes kept as ``input_<name>`` (e.g. gold labels)."""
-    if not any(name in row for name in ADDED_FIELDS):
+def _without_added(row: dict[str, Any], added: set[str]) -> dict[str, Any]:
+    """The input row, with fields this run writes kept as ``input_<name>`` (e.g. gold labels)."""
+    if not any(name in row for name in added):
         return row
-    return {(f"input_{k}" if k in ADDED_FIELDS else k): v for k, v in row.items()}
+    return {(f"input_{k}" if k in added else k): v for k, v in row.items()}
 
 
 # --------------------------------------------------------------------------------------------
