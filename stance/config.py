@@ -70,22 +70,27 @@ class TfidfParams:
         sublinear_tf: Use ``1 + log(tf)``.
         target_features: Add a per-target copy of the text features (target-conditioned weights)
             besides the shared ones; the shared copy still serves targets unseen in training.
+        mention_features: Add whether the statement mentions the target's content words, and a copy
+            of the text features gated by that mention (carries over to unseen targets).
         C: Inverse regularisation strength of the logistic regression.
         class_weight: ``balanced`` or ``none``.
-        calibration: ``sigmoid``, ``isotonic`` or ``none`` (probability calibration on cross-validated scores).
+        calibration: ``temperature`` (one temperature on cross-validated scores: keeps the balanced
+            decisions), ``sigmoid``, ``isotonic`` (both restore the class prior, fewer minority
+            predictions) or ``none``.
         calibration_folds: Folds for the calibration.
         max_iter: Solver iterations.
     """
 
     word_ngrams: tuple[int, int] = (1, 2)
-    char_ngrams: tuple[int, int] | None = (3, 5)
+    char_ngrams: tuple[int, int] | None = None
     min_df: int = 2
     max_features: int | None = 200_000
     sublinear_tf: bool = True
     target_features: bool = True
+    mention_features: bool = True
     C: float = 2.0
     class_weight: str = "balanced"
-    calibration: str = "sigmoid"
+    calibration: str = "temperature"
     calibration_folds: int = 3
     max_iter: int = 2000
 
@@ -104,9 +109,9 @@ class TfidfParams:
         _check_range(where, "C", self.C, low=0, low_open=True)
         if self.class_weight not in ("balanced", "none"):
             raise StanceError(f"{where}: class_weight = {self.class_weight!r} is not allowed", hint="use balanced or none")
-        if self.calibration not in ("sigmoid", "isotonic", "none"):
+        if self.calibration not in ("temperature", "sigmoid", "isotonic", "none"):
             raise StanceError(f"{where}: calibration = {self.calibration!r} is not allowed",
-                              hint="use sigmoid, isotonic or none")
+                              hint="use temperature, sigmoid, isotonic or none")
         _check_range(where, "calibration_folds", self.calibration_folds, low=2)
         _check_range(where, "max_iter", self.max_iter, low=1)
 

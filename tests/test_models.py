@@ -172,3 +172,14 @@ def test_transformer_trains_saves_and_loads_with_pipeline(tmp_path: Path) -> Non
         a = loaded._logits(keys, ids, types, keys, cache)
         b = loaded._logits(keys, ids, types, None, None)
     assert torch.allclose(a, b, atol=2e-3)
+
+
+def test_temperature_calibration_keeps_decisions() -> None:
+    X, y = _rows()
+    raw = TfidfStanceClassifier(calibration="none", min_df=1).fit(X, y)
+    cal = TfidfStanceClassifier(calibration="temperature", min_df=1).fit(X, y)
+    temperature = cal.pipeline_.named_steps["clf"].temperature_
+    assert 0.05 < temperature < 20 and temperature != 1.0
+    assert list(cal.predict(X)) == list(raw.predict(X))
+    # the same scores, only sharper or softer
+    assert not np.allclose(cal.predict_proba(X), raw.predict_proba(X))

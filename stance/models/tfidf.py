@@ -30,7 +30,7 @@ from sklearn.utils.validation import check_is_fitted
 from stance.errors import StanceError
 from stance.models.base import as_frame_columns, check_labels
 
-__all__ = ["TargetTextFeatures", "TfidfStanceClassifier", "MODEL_FILE", "TRUSTED_TYPES"]
+__all__ = ["TargetTextFeatures", "TemperatureCalibratedClassifier", "TfidfStanceClassifier", "MODEL_FILE", "TRUSTED_TYPES"]
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
@@ -41,6 +41,7 @@ MODEL_FILE = "model.skops"
 #: anything else, so a tampered file cannot run arbitrary code.
 TRUSTED_TYPES = (
     "stance.models.tfidf.TargetTextFeatures",
+    "stance.models.tfidf.TemperatureCalibratedClassifier",
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
     "sklearn.isotonic.IsotonicRegression",
@@ -70,20 +71,24 @@ class TargetTextFeatures(TransformerMixin, BaseEstimator):
         max_features: Vocabulary cap per analyzer.
         sublinear_tf: ``1 + log(tf)`` term weighting.
         target_features: Add the per-target block and target bias.
+        mention_features: Add whether (and how much of) the target's content words occur in the
+            statement, and a copy of the text block gated by that mention. Unlike the per-target
+            block this carries over to targets unseen in training.
 
     Example:
         >>> feats = TargetTextFeatures().fit([{"text": "Return the islands.", "target": "Kurils"}] * 3)
     """
 
-    def __init__(self, word_ngrams: tuple[int, int] = (1, 2), char_ngrams: tuple[int, int] | None = (3, 5),
+    def __init__(self, word_ngrams: tuple[int, int] = (1, 2), char_ngrams: tuple[int, int] | None = None,
                  min_df: int = 2, max_features: int | None = 200_000, sublinear_tf: bool = True,
-                 target_features: bool = True) -> None:
+                 target_features: bool = True, mention_features: bool = True) -> None:
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
         self.min_df = min_df
         self.max_features = max_features
         self.sublinear_tf = sublinear_tf
         self.target_features = target_features
+        self.mention_features = mention_features
 
     def _vectorizers(self, n_docs: int) -> list[TfidfVectorizer]:
         # A tiny training set cannot satisfy min_df; fall back to 1 instead of failing.
@@ -128,6 +133,34 @@ class TargetTextFeatures(TransformerMixin, BaseEstimator):
         plus the mean of the per-target weights (a zero block would leave it without the targets'
         share of the intercept and skew its predictions).
         """
+        if self.mention_features:
+            mention = self.mention(text_block, targets)
+            gated = sp.diags((mention > 0).astype(np.float32)) @ text_block
+            extra = sp.csr_matrix(np.column_stack([mention > 0, mention]).astype(np.float32))
+            text_block = sp.hstack([text_block, gated, extra], format="csr", dtype=np.float32)
+        return self._with_targets(text_block, targets)
+
+    def mention(self, text_block: sp.csr_matrix, targets: Sequence[str]) -> np.ndarray:
+        """Share of each row's target content words (and their plural/singular forms) found in its text."""
+        vocab = self.vectorizers_[0].vocabulary_
+        analyzer = self.vectorizers_[0].build_analyzer()
+        out = np.zeros(text_block.shape[0], dtype=np.float32)
+        targets = np.asarray(targets, dtype=object)
+        for target in set(targets.tolist()):
+            words = [w for w in analyzer(target) if " " not in w and len(w) > 2 and w not in _STOP]
+            if not words:
+                continue
+            rows = np.flatnonzero(targets == target)
+            hits = np.zeros(rows.size, dtype=np.float32)
+            for w in set(words):
+                forms = {w, w + "s", w + "es", w[:-1] if w.endswith("s") else w}
+                cols = [vocab[f] for f in forms if f in vocab]
+                if cols:
+                    hits += (text_block[rows][:, cols].getnnz(axis=1) > 0)
+            out[rows] = hits / len(set(words))
+        return out
+
+    def _with_targets(self, text_block: sp.csr_matrix, targets: Sequence[str]) -> sp.csr_matrix:
         if not self.target_features:
             return text_block
         n, d = text_block.shape
@@ -147,7 +180,7 @@ class TargetTextFeatures(TransformerMixin, BaseEstimator):
         seen_rows, unseen_rows = np.flatnonzero(known), np.flatnonzero(~known)
         parts = []
         if seen_rows.size:
-            parts.append(self.combine(text_block[seen_rows], [self.targets_[i] for i in tid[seen_rows]]))
+            parts.append(self._with_targets(text_block[seen_rows], [self.targets_[i] for i in tid[seen_rows]]))
         if unseen_rows.size:
             unseen = text_block[unseen_rows]
             spread = sp.hstack([unseen] * k, format="csr") * (1.0 / k)
@@ -165,15 +198,87 @@ class TargetTextFeatures(TransformerMixin, BaseEstimator):
         return self.combine(self.vectorize_texts(texts), targets)
 
 
+class TemperatureCalibratedClassifier(ClassifierMixin, BaseEstimator):
+    """A linear classifier whose softmax is rescaled by one temperature fitted on cross-validated scores.
+
+    Unlike sigmoid or isotonic calibration, one temperature keeps every row's most probable class:
+    a class-weighted model keeps its balanced decisions (what macro-F1 rewards) while its
+    confidence is fitted to how often it is right. (Sigmoid calibration restores the class prior
+    and, measured on UKP cloning, cut macro-F1 from 50.8 to 45.0.)
+
+    Args:
+        estimator: An unfitted classifier with ``decision_function``.
+        folds: Cross-validation folds for the out-of-fold scores.
+        random_state: Seed of the folds.
+
+    Example:
+        >>> TemperatureCalibratedClassifier(LogisticRegression()).fit(X, y).temperature_
+        1.7
+    """
+
+    def __init__(self, estimator: Any = None, folds: int = 3, random_state: int = 13) -> None:
+        self.estimator = estimator
+        self.folds = folds
+        self.random_state = random_state
+
+    @staticmethod
+    def _logits(scores: np.ndarray) -> np.ndarray:
+        return np.column_stack([np.zeros_like(scores), scores]) if scores.ndim == 1 else scores
+
+    @staticmethod
+    def _softmax(z: np.ndarray) -> np.ndarray:
+        z = z - z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
+
+    def fit(self, X: Any, y: Any) -> TemperatureCalibratedClassifier:
+        """Fit the temperature on out-of-fold scores, then the estimator on all rows."""
+        from scipy.optimize import minimize_scalar
+        from sklearn.base import clone
+        from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+        y = np.asarray(y)
+        self.classes_ = np.unique(y)
+        _, counts = np.unique(y, return_counts=True)
+        folds = min(self.folds, int(counts.min()))
+        self.temperature_ = 1.0
+        if folds >= 2:
+            cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.random_state)
+            z = self._logits(cross_val_predict(clone(self.estimator), X, y, cv=cv, method="decision_function"))
+            gold = np.searchsorted(self.classes_, y)
+
+            def nll(log_t: float) -> float:
+                p = self._softmax(z / np.exp(log_t))
+                return float(-np.mean(np.log(np.clip(p[np.arange(len(gold)), gold], 1e-12, None))))
+
+            self.temperature_ = float(np.exp(minimize_scalar(nll, bounds=(-3.0, 3.0), method="bounded").x))
+        else:
+            logger.warning("too few examples of the rarest class to fit a temperature; using 1.0")
+        self.estimator_ = clone(self.estimator).fit(X, y)
+        return self
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """The estimator's scores divided by the temperature."""
+        return self.estimator_.decision_function(X) / self.temperature_
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Temperature-scaled class probabilities."""
+        return self._softmax(self._logits(self.decision_function(X)))
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Most probable class (the same as the uncalibrated estimator's)."""
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+
 class TfidfStanceClassifier(ClassifierMixin, BaseEstimator):
     """Target-aware TF-IDF + logistic regression with calibrated probabilities (scikit-learn estimator).
 
     Args:
-        word_ngrams, char_ngrams, min_df, max_features, sublinear_tf, target_features: see
+        word_ngrams, char_ngrams, min_df, max_features, sublinear_tf, target_features, mention_features: see
             :class:`TargetTextFeatures`.
         C: Inverse regularisation strength.
         class_weight: ``balanced`` or ``none``.
-        calibration: ``sigmoid``, ``isotonic`` or ``none``.
+        calibration: ``temperature`` (keeps the decisions), ``sigmoid``, ``isotonic`` or ``none``.
         calibration_folds: Cross-validation folds for the calibration.
         max_iter: Solver iterations.
         random_state: Seed of the calibration folds.
@@ -184,10 +289,11 @@ class TfidfStanceClassifier(ClassifierMixin, BaseEstimator):
         array(['Favor'], dtype=object)
     """
 
-    def __init__(self, word_ngrams: tuple[int, int] = (1, 2), char_ngrams: tuple[int, int] | None = (3, 5),
+    def __init__(self, word_ngrams: tuple[int, int] = (1, 2), char_ngrams: tuple[int, int] | None = None,
                  min_df: int = 2, max_features: int | None = 200_000, sublinear_tf: bool = True,
-                 target_features: bool = True, C: float = 2.0, class_weight: str = "balanced",
-                 calibration: str = "sigmoid", calibration_folds: int = 3, max_iter: int = 2000,
+                 target_features: bool = True, mention_features: bool = True, C: float = 2.0,
+                 class_weight: str = "balanced",
+                 calibration: str = "temperature", calibration_folds: int = 3, max_iter: int = 2000,
                  random_state: int = 13) -> None:
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
@@ -195,6 +301,7 @@ class TfidfStanceClassifier(ClassifierMixin, BaseEstimator):
         self.max_features = max_features
         self.sublinear_tf = sublinear_tf
         self.target_features = target_features
+        self.mention_features = mention_features
         self.C = C
         self.class_weight = class_weight
         self.calibration = calibration
@@ -205,11 +312,14 @@ class TfidfStanceClassifier(ClassifierMixin, BaseEstimator):
     def _build(self, y: np.ndarray) -> Pipeline:
         features = TargetTextFeatures(word_ngrams=self.word_ngrams, char_ngrams=self.char_ngrams, min_df=self.min_df,
                                       max_features=self.max_features, sublinear_tf=self.sublinear_tf,
-                                      target_features=self.target_features)
+                                      target_features=self.target_features,
+                                      mention_features=self.mention_features)
         linear = LogisticRegression(C=self.C, class_weight=None if self.class_weight == "none" else self.class_weight,
                                     max_iter=self.max_iter, random_state=self.random_state)
         clf: Any = linear
-        if self.calibration != "none":
+        if self.calibration == "temperature":
+            clf = TemperatureCalibratedClassifier(linear, folds=self.calibration_folds, random_state=self.random_state)
+        elif self.calibration != "none":
             _, counts = np.unique(y, return_counts=True)
             folds = min(self.calibration_folds, int(counts.min()))
             if folds >= 2:
@@ -304,6 +414,10 @@ class TfidfStanceClassifier(ClassifierMixin, BaseEstimator):
         est.pipeline_ = pipeline
         est.classes_ = np.asarray(pipeline.classes_, dtype=object)
         return est
+
+
+_STOP = frozenset("the and for with from that this over into under against about between their of on in to an a by "
+                  "its it is be as at or".split())
 
 
 def _known_params(cls: type, params: dict[str, Any]) -> dict[str, Any]:
