@@ -53,10 +53,10 @@ def seed_statements() -> tuple[list[str], str]:
     try:
         from stance.segment import segment_paths  # type: ignore[attr-defined]
 
-        texts = [r["text"] if isinstance(r, dict) else r.text for r in segment_paths([seeds])]
+        texts = [s.text for s in segment_paths([seeds])]
         if texts:
             return texts, "stance.segment.segment_paths(seeds/)"
-    except Exception:  # the corpus stage may not be installed yet; fall back to a plain split
+    except ImportError:  # the corpus stage may not be installed; fall back to a plain split
         pass
     texts = []
     for path in sorted(seeds.glob("*.txt")):
@@ -263,6 +263,9 @@ def bench_transformer(args: Any, statements: list[str], targets: dict[str, str],
     loaded, how_loaded = load_stance_transformer(folder, args.batch_size, args.max_length)
     torch_model, tok = inner_torch_model(loaded)
     labels = loaded.labels
+    # Truncate where the model was trained to (its own max_length), in both paths.
+    args.max_length = int(getattr(loaded.estimator, "max_length", args.max_length))
+    print(f"max_length {args.max_length} tokens (the model's), both paths")
     print(f"stance predict path: {how_loaded}; labels {labels}")
 
     names = list(targets.values())

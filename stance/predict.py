@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import base64
 import csv
-import dataclasses
 import hashlib
 import io
 import json
@@ -444,19 +443,12 @@ def _iter_dataset(path: Path, split: str | None, batch_rows: int) -> Iterator[_I
 
 
 def _iter_documents(path: Path) -> Iterator[_Item]:
-    try:
-        from stance import segment as _segment
-    except ImportError as exc:  # pragma: no cover - the corpus stage ships with the package
-        raise StanceError(f"cannot segment {path}: the corpus stage is unavailable ({exc})") from None
-    fn = getattr(_segment, "segment_paths", None) or getattr(_segment, "iter_statements", None)
-    if fn is None:  # pragma: no cover
-        raise StanceError("stance.segment has no segment_paths(); cannot read a folder of documents",
-                          hint="segment it first with `stance segment FOLDER -o statements.jsonl`")
-    n = 0
-    for record in fn([path]):
-        n += 1
-        rec = record if isinstance(record, dict) else dataclasses.asdict(record)
-        yield f"{path.name} statement {n} ({rec.get('id', '?')})", dict(rec), ""
+    from stance.segment import segment_paths
+
+    name = path.name
+    for n, statement in enumerate(segment_paths([path]), start=1):
+        record = statement.to_dict() if hasattr(statement, "to_dict") else dict(statement)
+        yield f"{name} statement {n} ({record.get('id', '?')})", record, ""
 
 
 def _iter_input(path: Path, kind: str, *, split: str | None, batch_rows: int) -> Iterator[_Item]:

@@ -189,9 +189,8 @@ def test_saved_dataset_with_splits_is_read_split_by_split(models: dict[str, Path
 
 
 def test_folder_of_documents_is_segmented_on_the_fly(models: dict[str, Path], tmp_path: Path) -> None:
-    segment = pytest.importorskip("stance.segment")
-    if not hasattr(segment, "segment_paths"):
-        pytest.skip("stance.segment.segment_paths is not available yet")
+    from stance.segment import segment_paths
+
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "talks.txt").write_text(
@@ -200,7 +199,10 @@ def test_folder_of_documents_is_segmented_on_the_fly(models: dict[str, Path], tm
     summary = predict_file(models["joint"], docs, tmp_path / "out.jsonl", targets=[K], show_progress=False)
     rows = _read(tmp_path / "out.jsonl")
     assert summary.statements >= 2
+    expected = [s.to_dict() for s in segment_paths([docs])]
+    assert [r["id"] for r in rows] == [s["id"] for s in expected]
     assert all(r["doc_id"] == "talks" and r["stance"] in ("Favor", "Against", "None") for r in rows)
+    assert {k: rows[0][k] for k in expected[0]} == expected[0]
 
 
 # --------------------------------------------------------------------------------------------
