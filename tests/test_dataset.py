@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -369,6 +371,11 @@ def test_cli_dataset(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "10 rows" in result.output and "1 tied" in result.output
     assert (out / "dataset_dict.json").is_file()
+    # A plain Python session, without stance imported, loads it back.
+    code = ("import sys; from datasets import load_from_disk; dd = load_from_disk(sys.argv[1]); "
+            "print(dd['train'].features['stance'].names, sum(len(s) for s in dd.values()))")
+    proc = subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "['None', 'Favor', 'Against'] 10"
 
 
 def test_cli_dataset_bad_input_writes_nothing(tmp_path: Path) -> None:
