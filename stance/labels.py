@@ -338,10 +338,12 @@ def iter_export_tasks(path: str | os.PathLike[str], *, progress: bool = False) -
 def read_documents(path: str | os.PathLike[str]) -> dict[str, str]:
     """Load source document texts to check statement offsets against.
 
+    Documents are read exactly as ``stance segment`` reads them (same decoding, same HTML text
+    extraction), so the offsets it wrote point into the same text.
+
     Args:
-        path: A JSON Lines file (one object per document with ``doc_id`` or ``id`` and ``text``,
-            such as the ``--documents`` side file of ``stance segment``), or a folder of
-            ``.txt``/``.md`` files (the document id is the file stem, as in ``stance segment``).
+        path: The ``--documents`` side file of ``stance segment`` (JSONL with ``doc_id`` and
+            ``text``), or the files/folder that were segmented (.txt, .md, .html, .jsonl).
 
     Returns:
         ``{doc_id: text}``.
@@ -351,38 +353,15 @@ def read_documents(path: str | os.PathLike[str]) -> dict[str, str]:
         >>> sorted(docs)[:1]
         ['000_195aff00a3928bad']
     """
-    from stance.io import read_jsonl
+    from stance.segment.documents import iter_documents
 
     path = Path(path)
-    docs: dict[str, str] = {}
-    if path.is_dir():
-        for file in sorted(path.iterdir()):
-            if file.suffix.lower() in {".txt", ".md"} and file.is_file():
-                docs[file.stem] = _decode_document(file)
-        if not docs:
-            raise StanceError(f"documents folder {path} has no .txt or .md files", hint="give the folder you segmented")
-        return docs
-    for lineno, rec in read_jsonl(path, what="documents file"):
-        doc_id = rec.get("doc_id", rec.get("id"))
-        text = rec.get("text")
-        if not isinstance(doc_id, str) or not isinstance(text, str):
-            raise StanceError(
-                f"{path} line {lineno}: expected an object with 'doc_id' (or 'id') and 'text'",
-                hint="give the --documents file written by `stance segment`, or the folder of source files",
-            )
-        docs[doc_id] = text
+    if not path.exists():
+        raise StanceError(f"documents {path} do not exist", hint="give the --documents file or the folder you segmented")
+    docs = {d.doc_id: d.text for d in iter_documents([path])}
+    if not docs:
+        raise StanceError(f"{path} holds no documents", hint="give the --documents file or the folder you segmented")
     return docs
-
-
-def _decode_document(file: Path) -> str:
-    raw = file.read_bytes()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(raw).best()
-        return str(best) if best is not None else raw.decode("utf-8", errors="replace")
 
 
 # --------------------------------------------------------------------------- schema view

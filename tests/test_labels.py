@@ -132,6 +132,17 @@ def test_documents_from_folder_and_jsonl(tmp_path: Path) -> None:
     assert read_documents(path) == {"d1": "Hello."}
 
 
+def test_segment_side_file_gives_the_same_texts(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from stance.cli import app
+
+    side = tmp_path / "documents.jsonl"
+    result = CliRunner().invoke(app, ["segment", str(SEEDS), "-o", str(tmp_path / "s.jsonl"), "--documents", str(side)])
+    assert result.exit_code == 0, result.output
+    assert read_documents(side) == read_documents(SEEDS)
+
+
 def test_offsets_checked_against_documents(schema: Any) -> None:
     export = read_export(DATA / "export_pair.json", schema, documents=read_documents(SEEDS))
     assert export.counts["offsets_checked"] == 12
