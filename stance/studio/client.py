@@ -4,8 +4,8 @@ Works the same against the local studio (``stance studio start``) and a team's o
 (``LABEL_STUDIO_URL`` + ``LABEL_STUDIO_API_KEY``, a legacy token or a personal access token).
 
 Idempotency: every task carries ``data.task_key``. A push first lists the keys already in the
-project (task list restricted to ``id,data``, about 5 s for 10,000 tasks here; a full export
-takes about 7 times longer) and imports only the missing tasks, in bulk chunks. Each chunk is
+project (task list restricted to ``id,data``, 1,000 a page: 5 to 13 s for 10,000 tasks here,
+where a full export takes 25 to 35 s) and imports only the missing tasks, in bulk chunks. Each chunk is
 one import request, which the server commits as a whole, so a push killed at any point and run
 again completes without duplicates.
 
