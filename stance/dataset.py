@@ -394,6 +394,7 @@ def build_dataset(
     *,
     options: DatasetOptions | None = None,
     agreement: Mapping[str, Any] | None = None,
+    project_title: str | None = None,
 ) -> tuple[DatasetDict, dict[str, Any]]:
     """Aggregate, split and type an export.
 
@@ -403,6 +404,8 @@ def build_dataset(
         options: Tie policy, seed and split sizes (defaults: exclude ties, seed 13, 10 % / 10 %).
         agreement: Agreement figures to record (:func:`stance.agreement.export_agreement`);
             computed here when None.
+        project_title: Title of the Label Studio project the export came from, for the card
+            (an export names its project only by id).
 
     Returns:
         ``(DatasetDict, metadata)``; the metadata is what ``stance_dataset.json`` holds.
@@ -439,7 +442,8 @@ def build_dataset(
         "guidelines_version": str(getattr(schema, "guidelines_version", "") or ""),
         "schema_name": str(getattr(schema, "name", "") or ""),
         "mode": export.mode,
-        "source": {"export": export.path.name, "projects": export.projects, "export_schema_version": export.schema_version},
+        "source": {"export": export.path.name, "project_title": project_title, "projects": export.projects,
+                   "export_schema_version": export.schema_version},
         "options": dataclasses.asdict(options),
         "role_names": roles,
         "stance_names": stances,
@@ -490,7 +494,9 @@ def dataset_card(meta: Mapping[str, Any]) -> str:
         f"# {title}: stance and argument-role annotations",
         "",
         f"Built by `stance dataset` (stance {meta['stance_version']}) on {meta['created_at']} from the Label Studio "
-        f"export `{meta['source']['export']}` (project id(s): {', '.join(map(str, meta['source']['projects'])) or 'unknown'}).",
+        f"export `{meta['source']['export']}` of project "
+        + (f"\"{meta['source']['project_title']}\" " if meta["source"].get("project_title") else "")
+        + f"(id(s): {', '.join(map(str, meta['source']['projects'])) or 'unknown'}).",
         "",
         "| | |",
         "| --- | --- |",

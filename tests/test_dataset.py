@@ -240,7 +240,8 @@ def test_options_are_checked() -> None:
 def test_save_and_load_from_disk(tmp_path: Path, schema: Any) -> None:
     from datasets import ClassLabel, load_from_disk
 
-    dd, meta = build_dataset(read_export(PAIR_EXPORT, schema), schema, options=DatasetOptions(seed=3))
+    dd, meta = build_dataset(read_export(PAIR_EXPORT, schema), schema, options=DatasetOptions(seed=3),
+                             project_title="Kuril pairs")
     out = save_dataset(dd, meta, tmp_path / "data")
     loaded = load_from_disk(str(out))
     assert set(loaded) == {"train", "validation", "test", "ties"}
@@ -258,7 +259,7 @@ def test_save_and_load_from_disk(tmp_path: Path, schema: Any) -> None:
     assert saved["format"] == FORMAT and saved["schema_version"] == "1" and saved["guidelines_version"] == "1"
     assert saved["counts"]["skipped"] == 2 and saved["counts"]["unannotated"] == 1
     card = (out / "README.md").read_text()
-    for needle in ("schema version | 1", "guidelines version | 1", "project id(s): 7", "skipped: 2",
+    for needle in ("schema version | 1", "guidelines version | 1", 'project "Kuril pairs" (id(s): 7)', "skipped: 2",
                    "cancelled after labelling: 1", "tied", "without any annotation (left out): 1",
                    "Krippendorff", "| stance | all | 9 |", "kuril_sovereignty", "press_conference"):
         assert needle in card, needle

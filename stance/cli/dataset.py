@@ -92,6 +92,9 @@ def dataset_command(
     documents: Optional[Path] = _DOCS,
     repair_spans: bool = _REPAIR,
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars on stderr."),
+    project_title: Optional[str] = typer.Option(
+        None, "--project", "-p", help="Title of the Label Studio project the export came from (for the dataset card)."
+    ),
     adjudicated: Optional[Path] = typer.Option(
         None, "--adjudicated", help="Export of the review project (`stance disagreements`); its answers count as ground truth."
     ),
@@ -104,7 +107,7 @@ def dataset_command(
     parsed, loaded = _read(export, schema, documents, repair_spans, progress=progress)
     if adjudicated is not None:
         parsed = merge_adjudication(parsed, read_export(adjudicated, loaded, repair_spans=repair_spans))
-    dd, meta = build_dataset(parsed, loaded, options=options)
+    dd, meta = build_dataset(parsed, loaded, options=options, project_title=project_title)
     out = save_dataset(dd, meta, output, progress=progress)
     splits = ", ".join(f"{name} {n}" for name, n in meta["splits"].items())
     c = meta["counts"]
