@@ -72,6 +72,7 @@ class TfidfParams:
             besides the shared ones; the shared copy still serves targets unseen in training.
         mention_features: Add whether the statement mentions the target's content words, and a copy
             of the text features gated by that mention (carries over to unseen targets).
+        mask_target: Replace the target's words in the statement by one placeholder token.
         C: Inverse regularisation strength of the logistic regression.
         class_weight: ``balanced`` or ``none``.
         calibration: ``temperature`` (one temperature on cross-validated scores: keeps the balanced
@@ -88,6 +89,7 @@ class TfidfParams:
     sublinear_tf: bool = True
     target_features: bool = True
     mention_features: bool = True
+    mask_target: bool = False
     C: float = 2.0
     class_weight: str = "balanced"
     calibration: str = "temperature"

@@ -79,9 +79,10 @@ def test_unseen_target_and_mixed_rows_keep_order() -> None:
     assert np.allclose(together, one_by_one)
 
 
-def test_predict_proba_grid_matches_rows() -> None:
+@pytest.mark.parametrize("mask_target", [False, True])
+def test_predict_proba_grid_matches_rows(mask_target: bool) -> None:
     X, y = _rows("train")
-    clf = TfidfStanceClassifier().fit(X, y)
+    clf = TfidfStanceClassifier(mask_target=mask_target).fit(X, y)
     texts = list(X.text[:5])
     targets = list(TARGETS.values()) + ["an unseen target"]
     grid = clf.predict_proba_grid(texts, targets)
@@ -183,3 +184,13 @@ def test_temperature_calibration_keeps_decisions() -> None:
     assert list(cal.predict(X)) == list(raw.predict(X))
     # the same scores, only sharper or softer
     assert not np.allclose(cal.predict_proba(X), raw.predict_proba(X))
+
+
+def test_mask_target_replaces_target_words() -> None:
+    from stance.models.tfidf import TargetTextFeatures
+
+    feats = TargetTextFeatures(mask_target=True)
+    texts, mention = feats.prepare(["Human cloning should be banned.", "The weather was fine."],
+                                   ["cloning", "cloning"])
+    assert "zztopic" in texts[0] and "cloning" not in texts[0].lower() and texts[1] == "The weather was fine."
+    assert mention.tolist() == [1.0, 0.0]

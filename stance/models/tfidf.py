@@ -12,8 +12,10 @@ sparse rows with shifted column indices, so scoring one statement against many t
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -74,6 +76,8 @@ class TargetTextFeatures(TransformerMixin, BaseEstimator):
         mention_features: Add whether (and how much of) the target's content words occur in the
             statement, and a copy of the text block gated by that mention. Unlike the per-target
             block this carries over to targets unseen in training.
+        mask_target: Replace the target's words in the statement by one placeholder token, so that
+            "ban zztopic" learned on one target transfers to another (a cross-target habit).
 
     Example:
         >>> feats = TargetTextFeatures().fit([{"text": "Return the islands.", "target": "Kurils"}] * 3)
@@ -81,7 +85,7 @@ class TargetTextFeatures(TransformerMixin, BaseEstimator):
 
     def __init__(self, word_ngrams: tuple[int, int] = (1, 2), char_ngrams: tuple[int, int] | None = None,
                  min_df: int = 2, max_features: int | None = 200_000, sublinear_tf: bool = True,
-                 target_features: bool = True, mention_features: bool = True) -> None:
+                 target_features: bool = True, mention_features: bool = True, mask_target: bool = False) -> None:
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
         self.min_df = min_df
@@ -89,6 +93,7 @@ class TargetTextFeatures(TransformerMixin, BaseEstimator):
         self.sublinear_tf = sublinear_tf
         self.target_features = target_features
         self.mention_features = mention_features
+        self.mask_target = mask_target
 
     def _vectorizers(self, n_docs: int) -> list[TfidfVectorizer]:
         # A tiny training set cannot satisfy min_df; fall back to 1 instead of failing.
@@ -104,6 +109,7 @@ class TargetTextFeatures(TransformerMixin, BaseEstimator):
     def fit(self, X: Any, y: Any = None) -> TargetTextFeatures:
         """Learn the vocabularies (on distinct statements) and the training targets."""
         texts, targets = as_frame_columns(X)
+        texts, _ = self.prepare(texts, targets)
         unique = list(dict.fromkeys(texts))
         self.vectorizers_ = [v.fit(unique) for v in self._vectorizers(len(unique))]
         self.n_text_features_ = int(sum(len(v.vocabulary_) for v in self.vectorizers_))
@@ -125,8 +131,28 @@ class TargetTextFeatures(TransformerMixin, BaseEstimator):
         mat = sp.hstack(blocks, format="csr", dtype=np.float32) if len(blocks) > 1 else blocks[0].tocsr()
         return mat if len(unique) == len(texts) else mat[rows]
 
-    def combine(self, text_block: sp.csr_matrix, targets: Sequence[str]) -> sp.csr_matrix:
-        """Full feature rows from a text block and one target per row.
+    def prepare(self, texts: Sequence[str], targets: Sequence[str]) -> tuple[list[str], np.ndarray]:
+        """Texts as the vectorisers see them (target words masked when ``mask_target``) and the
+        share of each row's target content words that its text mentions."""
+        out = list(texts)
+        mention = np.zeros(len(out), dtype=np.float32)
+        if not (self.mask_target or self.mention_features):
+            return out, mention
+        targets_arr = np.asarray(targets, dtype=object)
+        for target in set(targets_arr.tolist()):
+            pattern, n_words = _target_pattern(target)
+            if pattern is None:
+                continue
+            for i in np.flatnonzero(targets_arr == target):
+                found = {m.group(0).lower()[:5] for m in pattern.finditer(out[i])}
+                if found:
+                    mention[i] = min(1.0, len(found) / n_words)
+                    if self.mask_target:
+                        out[i] = pattern.sub(MASK_TOKEN, out[i])
+        return out, mention
+
+    def combine(self, text_block: sp.csr_matrix, targets: Sequence[str], mention: np.ndarray | None = None) -> sp.csr_matrix:
+        """Full feature rows from a text block, one target per row and the mention shares.
 
         A target unseen in training is treated as the average training target: its text features
         and bias are spread over every target block with weight 1/K, so it gets the shared weights
@@ -134,31 +160,12 @@ class TargetTextFeatures(TransformerMixin, BaseEstimator):
         share of the intercept and skew its predictions).
         """
         if self.mention_features:
-            mention = self.mention(text_block, targets)
+            if mention is None:
+                raise ValueError("mention shares are needed when mention_features is on")
             gated = sp.diags((mention > 0).astype(np.float32)) @ text_block
             extra = sp.csr_matrix(np.column_stack([mention > 0, mention]).astype(np.float32))
             text_block = sp.hstack([text_block, gated, extra], format="csr", dtype=np.float32)
         return self._with_targets(text_block, targets)
-
-    def mention(self, text_block: sp.csr_matrix, targets: Sequence[str]) -> np.ndarray:
-        """Share of each row's target content words (and their plural/singular forms) found in its text."""
-        vocab = self.vectorizers_[0].vocabulary_
-        analyzer = self.vectorizers_[0].build_analyzer()
-        out = np.zeros(text_block.shape[0], dtype=np.float32)
-        targets = np.asarray(targets, dtype=object)
-        for target in set(targets.tolist()):
-            words = [w for w in analyzer(target) if " " not in w and len(w) > 2 and w not in _STOP]
-            if not words:
-                continue
-            rows = np.flatnonzero(targets == target)
-            hits = np.zeros(rows.size, dtype=np.float32)
-            for w in set(words):
-                forms = {w, w + "s", w + "es", w[:-1] if w.endswith("s") else w}
-                cols = [vocab[f] for f in forms if f in vocab]
-                if cols:
-                    hits += (text_block[rows][:, cols].getnnz(axis=1) > 0)
-            out[rows] = hits / len(set(words))
-        return out
 
     def _with_targets(self, text_block: sp.csr_matrix, targets: Sequence[str]) -> sp.csr_matrix:
         if not self.target_features:
@@ -195,7 +202,8 @@ class TargetTextFeatures(TransformerMixin, BaseEstimator):
     def transform(self, X: Any) -> sp.csr_matrix:
         """Features of (statement, target) rows."""
         texts, targets = as_frame_columns(X)
-        return self.combine(self.vectorize_texts(texts), targets)
+        prepared, mention = self.prepare(texts, targets)
+        return self.combine(self.vectorize_texts(prepared), targets, mention)
 
 
 class TemperatureCalibratedClassifier(ClassifierMixin, BaseEstimator):
@@ -274,7 +282,8 @@ class TfidfStanceClassifier(ClassifierMixin, BaseEstimator):
     """Target-aware TF-IDF + logistic regression with calibrated probabilities (scikit-learn estimator).
 
     Args:
-        word_ngrams, char_ngrams, min_df, max_features, sublinear_tf, target_features, mention_features: see
+        word_ngrams, char_ngrams, min_df, max_features, sublinear_tf, target_features, mention_features,
+            mask_target: see
             :class:`TargetTextFeatures`.
         C: Inverse regularisation strength.
         class_weight: ``balanced`` or ``none``.
@@ -291,7 +300,8 @@ class TfidfStanceClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, word_ngrams: tuple[int, int] = (1, 2), char_ngrams: tuple[int, int] | None = None,
                  min_df: int = 2, max_features: int | None = 200_000, sublinear_tf: bool = True,
-                 target_features: bool = True, mention_features: bool = True, C: float = 2.0,
+                 target_features: bool = True, mention_features: bool = True, mask_target: bool = False,
+                 C: float = 2.0,
                  class_weight: str = "balanced",
                  calibration: str = "temperature", calibration_folds: int = 3, max_iter: int = 2000,
                  random_state: int = 13) -> None:
@@ -302,6 +312,7 @@ class TfidfStanceClassifier(ClassifierMixin, BaseEstimator):
         self.sublinear_tf = sublinear_tf
         self.target_features = target_features
         self.mention_features = mention_features
+        self.mask_target = mask_target
         self.C = C
         self.class_weight = class_weight
         self.calibration = calibration
@@ -313,7 +324,7 @@ class TfidfStanceClassifier(ClassifierMixin, BaseEstimator):
         features = TargetTextFeatures(word_ngrams=self.word_ngrams, char_ngrams=self.char_ngrams, min_df=self.min_df,
                                       max_features=self.max_features, sublinear_tf=self.sublinear_tf,
                                       target_features=self.target_features,
-                                      mention_features=self.mention_features)
+                                      mention_features=self.mention_features, mask_target=self.mask_target)
         linear = LogisticRegression(C=self.C, class_weight=None if self.class_weight == "none" else self.class_weight,
                                     max_iter=self.max_iter, random_state=self.random_state)
         clf: Any = linear
@@ -379,9 +390,20 @@ class TfidfStanceClassifier(ClassifierMixin, BaseEstimator):
         out = np.zeros((len(texts), len(targets), len(self.classes_)), dtype=np.float64)
         if len(texts) == 0:
             return out
+        texts = list(texts)
         block = features.vectorize_texts(texts)
+        n = len(texts)
         for j, target in enumerate(targets):
-            out[:, j, :] = clf.predict_proba(features.combine(block, [target] * len(texts)))
+            prepared, mention = features.prepare(texts, [target] * n)
+            rows = block
+            if features.mask_target:  # re-vectorise only the texts that mention this target
+                changed = np.flatnonzero(mention > 0)
+                if changed.size:
+                    sub = features.vectorize_texts([prepared[i] for i in changed])
+                    index = np.arange(n)
+                    index[changed] = n + np.arange(changed.size)
+                    rows = sp.vstack([block, sub], format="csr")[index]
+            out[:, j, :] = clf.predict_proba(features.combine(rows, [target] * n, mention))
         return out
 
     # Saving ---------------------------------------------------------------------------------
@@ -414,6 +436,19 @@ class TfidfStanceClassifier(ClassifierMixin, BaseEstimator):
         est.pipeline_ = pipeline
         est.classes_ = np.asarray(pipeline.classes_, dtype=object)
         return est
+
+
+MASK_TOKEN = " zztopic "
+
+
+@functools.lru_cache(maxsize=4096)
+def _target_pattern(target: str) -> tuple[re.Pattern[str] | None, int]:
+    """Regex for a target's content words (prefix match, so "clones" and "cloning" both hit "cloning")."""
+    words = sorted({w for w in re.findall(r"[a-z0-9]+", target.lower()) if len(w) > 2 and w not in _STOP})
+    if not words:
+        return None, 0
+    stems = sorted({w if len(w) <= 5 else w[: max(5, len(w) - 3)] for w in words}, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(re.escape(st) for st in stems) + r")\w*", re.IGNORECASE), len(words)
 
 
 _STOP = frozenset("the and for with from that this over into under against about between their of on in to an a by "
