@@ -228,8 +228,12 @@ def _quantize(estimator: Any, path: Path) -> None:
         return
     import torch
 
+    import warnings
+
     model, attr = found
-    qmodel = torch.ao.quantization.quantize_dynamic(model.eval(), {torch.nn.Linear}, dtype=torch.qint8)
+    with warnings.catch_warnings():  # torch marks eager dynamic quantization deprecated; it still works in 2.x
+        warnings.simplefilter("ignore")
+        qmodel = torch.ao.quantization.quantize_dynamic(model.eval(), {torch.nn.Linear}, dtype=torch.qint8)
     setattr(estimator, attr, qmodel)
 
 

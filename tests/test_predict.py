@@ -510,3 +510,56 @@ def test_cli_error_is_one_line_and_exit_code_1(models: dict[str, Path], tmp_path
                                       "--targets", "whaling", "--no-progress"])
     assert result.exit_code == 1
     assert result.output.count("\n") == 1 and result.output.startswith("error: --targets: target 'whaling' is unknown")
+
+
+# --------------------------------------------------------------------------------------------
+# Transformer path
+
+
+@pytest.fixture(scope="module")
+def transformer_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A MiniLM joint model fine-tuned for a few steps on the hand-labelled fixture."""
+    pytest.importorskip("torch")
+    from stance.config import TrainConfig, TransformerParams
+    from stance.models import build_model, save_model
+    from stance.models.base import data_fingerprint, make_metadata
+
+    names = _target_names()
+    rows = [json.loads(line) for line in (DATA / "predict_train.jsonl").open(encoding="utf-8")]
+    X = [{"text": r["text"], "target": names[r["target"]]} for r in rows]
+    y = [r["stance"] for r in rows]
+    cfg = TrainConfig(model="transformer", task="joint",
+                      params=TransformerParams(max_steps=3, batch_size=8, max_length=64, progress=False))
+    model = build_model(cfg).fit(X, y)
+    meta = make_metadata(kind="transformer", task="joint", labels=[str(c) for c in model.classes_], config=cfg.to_dict(),
+                         fingerprint=data_fingerprint([x["text"] for x in X], [x["target"] for x in X], y),
+                         targets={r["target"]: names[r["target"]] for r in rows}, schema_version="1")
+    folder = tmp_path_factory.mktemp("transformer") / "joint"
+    save_model(model, folder, meta)
+    return folder
+
+
+@pytest.mark.slow
+def test_transformer_path_matches_the_plain_pipeline_and_quantize_runs(transformer_model: Path, tmp_path: Path) -> None:
+    from transformers import pipeline
+
+    out = tmp_path / "out.jsonl"
+    summary = predict_file(transformer_model, STATEMENTS, out, targets=[K, T], batch_size=4, chunk_size=5,
+                           show_progress=False)
+    rows = _read(out)
+    assert summary.rows_written == len(rows) == 28
+    names = _target_names()
+    pipe = pipeline("text-classification", model=str(transformer_model), device=-1)
+    expected = pipe([{"text": names[r["target"]], "text_pair": r["text"]} for r in rows], top_k=None,
+                    truncation=True, max_length=64)
+    for row, scores in zip(rows, expected):
+        by_label = {d["label"]: d["score"] for d in scores}
+        assert row["stance_scores"] == pytest.approx(by_label, abs=1e-4)
+        assert row["stance"] == max(by_label, key=by_label.get)
+
+    q = predict_file(transformer_model, STATEMENTS, tmp_path / "q.jsonl", targets=[K, T], quantize=True,
+                     show_progress=False)
+    quantized = _read(tmp_path / "q.jsonl")
+    assert q.rows_written == 28
+    diffs = [abs(a["stance_scores"][lab] - b["stance_scores"][lab]) for a, b in zip(rows, quantized) for lab in a["stance_scores"]]
+    assert 0 < max(diffs) < 0.2  # int8 really ran, and stayed close
