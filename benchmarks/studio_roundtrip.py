@@ -23,6 +23,7 @@ import argparse
 import hashlib
 import json
 import os
+import shutil
 import socket
 import statistics
 import sys
@@ -115,7 +116,8 @@ def main() -> int:
             return time.perf_counter() - t0, result
 
         push_s, repush_s, pull_s = [], [], []
-        tmp = Path(tempfile.mkdtemp(prefix="stance-bench-"))
+        tmp_dir = tempfile.TemporaryDirectory(prefix="stance-bench-")
+        tmp = Path(tmp_dir.name)
         for r in range(args.repeats):
             title = f"bench {uuid.uuid4().hex[:8]}"
             dt, res = push_once(title)
@@ -131,6 +133,7 @@ def main() -> int:
             n_pred = sum(len(t["predictions"]) for t in json.loads((tmp / "export.json").read_text(encoding="utf-8")))
             assert n_pred == args.statements, n_pred
             print(f"run {r + 1}: push {push_s[-1]:.1f} s, re-push {repush_s[-1]:.1f} s (0 added), pull {pull_s[-1]:.1f} s")
+        tmp_dir.cleanup()
 
         # One task at a time (the slow path this toolkit avoids), on a small sample.
         sample = build_tasks(rows[: args.sample], schema, targets=[args.target], predictor=predictor, model_version=version)
@@ -165,6 +168,7 @@ def main() -> int:
     finally:
         if started is not None:
             stop(started)
+            shutil.rmtree(started, ignore_errors=True)
 
 
 if __name__ == "__main__":
