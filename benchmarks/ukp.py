@@ -63,6 +63,7 @@ def read_corpus(data: Path) -> Any:
 
 
 def macro_f1(gold: np.ndarray, pred: np.ndarray, labels: list[str]) -> float:
+    """Macro-F1 over ``labels`` (a class never predicted nor gold counts as 0, as in the published protocol)."""
     from sklearn.metrics import f1_score
 
     return float(f1_score(gold, pred, labels=labels, average="macro", zero_division=0))
@@ -98,6 +99,7 @@ def run_fold(corpus: Any, topic: str, config: TrainConfig, *, frozen_cache: dict
 
 
 def summarise(folds: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Means over the finished folds, with BERT-base's mean on the same topics for comparison."""
     done = [folds[t] for t in TOPICS if t in folds]
     if not done:
         return {}
@@ -109,6 +111,7 @@ def summarise(folds: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the requested folds, writing ``--out`` after each, and print the per-topic table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, required=True, help="UKP Sentential folder (the eight topic TSVs).")
     parser.add_argument("--topics", nargs="+", choices=TOPICS, default=TOPICS, help="Held-out topics to run.")
