@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,8 +125,10 @@ def classification_metrics(gold: Sequence[str], pred: Sequence[str], labels: Seq
     }
     both = set(gold) | set(pred)
     out["cohen_kappa"] = _r(float(cohen_kappa_score(gold, pred, labels=labels))) if len(both) > 1 else None
-    out["confusion_matrix"] = {"labels": labels, "rows_gold_cols_predicted":
-                               confusion_matrix(gold, pred, labels=labels).tolist()}
+    with warnings.catch_warnings():  # a one-class breakdown group is legitimate here, not a misuse
+        warnings.simplefilter("ignore", UserWarning)
+        matrix = confusion_matrix(gold, pred, labels=labels).tolist()
+    out["confusion_matrix"] = {"labels": labels, "rows_gold_cols_predicted": matrix}
     return out
 
 
