@@ -194,3 +194,8 @@ def test_mask_target_replaces_target_words() -> None:
                                    ["cloning", "cloning"])
     assert "zztopic" in texts[0] and "cloning" not in texts[0].lower() and texts[1] == "The weather was fine."
     assert mention.tolist() == [1.0, 0.0]
+    # without masking, the mention is read off the vectorised text by the same stem rule
+    plain = TargetTextFeatures(min_df=1).fit([{"text": t, "target": "cloning"} for t in
+                                              ["Human cloning should be banned.", "Clones are people.", "The weather was fine."]])
+    block = plain.vectorize_texts(["Human cloning should be banned.", "Clones are people.", "The weather was fine."])
+    assert plain._mention_from_block(block, ["cloning"] * 3).tolist() == [1.0, 1.0, 0.0]

@@ -131,25 +131,48 @@ class TargetTextFeatures(TransformerMixin, BaseEstimator):
         mat = sp.hstack(blocks, format="csr", dtype=np.float32) if len(blocks) > 1 else blocks[0].tocsr()
         return mat if len(unique) == len(texts) else mat[rows]
 
-    def prepare(self, texts: Sequence[str], targets: Sequence[str]) -> tuple[list[str], np.ndarray]:
-        """Texts as the vectorisers see them (target words masked when ``mask_target``) and the
-        share of each row's target content words that its text mentions."""
+    def prepare(self, texts: Sequence[str], targets: Sequence[str]) -> tuple[list[str], np.ndarray | None]:
+        """Texts as the vectorisers see them and, when target words are masked, the mention shares.
+
+        Without ``mask_target`` the texts are returned unchanged and the mention shares are ``None``:
+        :meth:`combine` then reads them off the vectorised text (no per-row Python work).
+        """
         out = list(texts)
+        if not self.mask_target:
+            return out, None
         mention = np.zeros(len(out), dtype=np.float32)
-        if not (self.mask_target or self.mention_features):
-            return out, mention
         targets_arr = np.asarray(targets, dtype=object)
         for target in set(targets_arr.tolist()):
-            pattern, n_words = _target_pattern(target)
+            pattern, stems = _target_pattern(target)
             if pattern is None:
                 continue
             for i in np.flatnonzero(targets_arr == target):
-                found = {m.group(0).lower()[:5] for m in pattern.finditer(out[i])}
+                found = {next(st for st in stems if g.lower().startswith(st)) for g in pattern.findall(out[i])}
                 if found:
-                    mention[i] = min(1.0, len(found) / n_words)
-                    if self.mask_target:
-                        out[i] = pattern.sub(MASK_TOKEN, out[i])
+                    mention[i] = len(found) / len(stems)
+                    out[i] = pattern.sub(MASK_TOKEN, out[i])
         return out, mention
+
+    def _mention_from_block(self, text_block: sp.csr_matrix, targets: Sequence[str]) -> np.ndarray:
+        """Share of each row's target stems present among its word unigrams (same rule as :meth:`prepare`)."""
+        vocab = self.vectorizers_[0].vocabulary_
+        words = np.asarray([w for w in vocab if " " not in w])
+        cols = np.asarray([vocab[w] for w in words], dtype=np.int64)
+        mention = np.zeros(text_block.shape[0], dtype=np.float32)
+        targets_arr = np.asarray(targets, dtype=object)
+        block = text_block.tocsc()
+        for target in set(targets_arr.tolist()):
+            _, stems = _target_pattern(target)
+            if not stems:
+                continue
+            rows = np.flatnonzero(targets_arr == target)
+            hits = np.zeros(text_block.shape[0], dtype=np.float32)
+            for stem in stems:
+                stem_cols = cols[np.char.startswith(words, stem)] if words.size else cols
+                if stem_cols.size:
+                    hits += block[:, stem_cols].getnnz(axis=1) > 0
+            mention[rows] = hits[rows] / len(stems)
+        return mention
 
     def combine(self, text_block: sp.csr_matrix, targets: Sequence[str], mention: np.ndarray | None = None) -> sp.csr_matrix:
         """Full feature rows from a text block, one target per row and the mention shares.
@@ -161,7 +184,7 @@ class TargetTextFeatures(TransformerMixin, BaseEstimator):
         """
         if self.mention_features:
             if mention is None:
-                raise ValueError("mention shares are needed when mention_features is on")
+                mention = self._mention_from_block(text_block, targets)
             gated = sp.diags((mention > 0).astype(np.float32)) @ text_block
             extra = sp.csr_matrix(np.column_stack([mention > 0, mention]).astype(np.float32))
             text_block = sp.hstack([text_block, gated, extra], format="csr", dtype=np.float32)
@@ -396,7 +419,7 @@ class TfidfStanceClassifier(ClassifierMixin, BaseEstimator):
         for j, target in enumerate(targets):
             prepared, mention = features.prepare(texts, [target] * n)
             rows = block
-            if features.mask_target:  # re-vectorise only the texts that mention this target
+            if mention is not None:  # target words masked: re-vectorise only the texts that mention it
                 changed = np.flatnonzero(mention > 0)
                 if changed.size:
                     sub = features.vectorize_texts([prepared[i] for i in changed])
@@ -442,13 +465,22 @@ MASK_TOKEN = " zztopic "
 
 
 @functools.lru_cache(maxsize=4096)
-def _target_pattern(target: str) -> tuple[re.Pattern[str] | None, int]:
-    """Regex for a target's content words (prefix match, so "clones" and "cloning" both hit "cloning")."""
+def _target_pattern(target: str) -> tuple[re.Pattern[str] | None, tuple[str, ...]]:
+    """Regex for a target's content words and their stems (prefix match: "clone", "clones" and
+    "cloning" all hit the stem of "cloning")."""
     words = sorted({w for w in re.findall(r"[a-z0-9]+", target.lower()) if len(w) > 2 and w not in _STOP})
     if not words:
-        return None, 0
-    stems = sorted({w if len(w) <= 5 else w[: max(5, len(w) - 3)] for w in words}, key=len, reverse=True)
-    return re.compile(r"\b(?:" + "|".join(re.escape(st) for st in stems) + r")\w*", re.IGNORECASE), len(words)
+        return None, ()
+    stems = tuple(sorted({_stem(w) for w in words}, key=len, reverse=True))
+    return re.compile(r"\b(?:" + "|".join(re.escape(st) for st in stems) + r")\w*", re.IGNORECASE), stems
+
+
+def _stem(word: str) -> str:
+    """Strip one common English suffix, keeping at least 4 letters ("cloning" → "clon")."""
+    for suffix in ("ation", "ing", "ion", "es", "ed", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
 
 
 _STOP = frozenset("the and for with from that this over into under against about between their of on in to an a by "
