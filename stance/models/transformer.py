@@ -261,7 +261,9 @@ class TransformerStanceClassifier(ClassifierMixin, BaseEstimator):
         tag = (base, self.max_length, self.freeze_layers)
         keys = [(tag, g, t) for g, t in zip(targets, texts)] if use_cache else None
         if use_cache:
+            t0 = time.perf_counter()
             self._frozen_states(ids, types, keys, cache)  # type: ignore[arg-type]
+            logger.info("frozen layers cached for %d pairs (%.0f s)", len(cache), time.perf_counter() - t0)  # type: ignore[arg-type]
         val = None
         if validation is not None:
             v_texts, v_targets = as_frame_columns(validation[0])
@@ -333,6 +335,9 @@ class TransformerStanceClassifier(ClassifierMixin, BaseEstimator):
                 step += 1
                 loss_value = loss.item()
                 running = 0.98 * running + 0.02 * loss_value if step > 1 else loss_value
+                if step % 50 == 0:
+                    logger.info("step %d/%d, loss %.3f, %.1f examples/s", step, total, running,
+                                step * self.batch_size / (time.perf_counter() - started))
                 if bar is not None:
                     bar.update(1)
                     bar.set_postfix(loss=f"{running:.3f}", best_f1=f"{best_f1:.3f}" if best_f1 >= 0 else "-")
