@@ -332,6 +332,10 @@ def bench_transformer(args: Any, statements: list[str], targets: dict[str, str],
     t_q, p_q = median_time(lambda: score_pairs(qmodel, tok, firsts, seconds, batch_size=args.batch_size,
                                                max_length=args.max_length), args.repeats)
     agree = float((p_fp.argmax(1) == p_q.argmax(1)).mean())
+    top2 = np.sort(p_fp, axis=1)[:, -2:]
+    margin = top2[:, 1] - top2[:, 0]
+    print(f"fp32 margin between the two most probable labels: median {np.median(margin):.3f} "
+          f"(flips under int8 happen where it is small; a briefly trained model has small margins)")
     print(f"\n--quantize (int8 dynamic, Linear layers): {args.pairs / t_q:8.1f} statements/s vs fp32 score_pairs "
           f"{args.pairs / t_fp:8.1f} ({t_fp / t_q:.2f}x); label agreement with fp32 {agree:.2%}, "
           f"max abs probability difference {float(np.abs(p_fp - p_q).max()):.3f}")

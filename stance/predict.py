@@ -16,6 +16,9 @@ How it stays within memory and survives interruption:
   last finished chunk; nothing is recomputed or written twice;
 - at the end the parts are joined into ``OUTPUT`` through one atomic rename.
 
+In CSV output the mappings (``stance_scores``, ``role_scores``) are JSON text in one cell; in
+Parquet they are structs with one float field per label.
+
 Two-stage mode runs the role model first and the stance model only on pairs it marks as
 position-taking (Claim or Premise); the others get ``stance: None`` and ``stage: "role"``.
 """
