@@ -236,7 +236,12 @@ def _quantize(estimator: Any, path: Path) -> None:
     model, attr = found
     with warnings.catch_warnings():  # torch marks eager dynamic quantization deprecated; it still works in 2.x
         warnings.simplefilter("ignore")
-        qmodel = torch.ao.quantization.quantize_dynamic(model.eval(), {torch.nn.Linear}, dtype=torch.qint8)
+        # Per-channel weight scales: on a trained MiniLM they kept 97% of fp32 labels against 94% per-tensor,
+        # at the same speed (benchmarks/predict_speed.py).
+        from torch.ao.quantization import per_channel_dynamic_qconfig
+
+        qmodel = torch.ao.quantization.quantize_dynamic(model.eval(), {torch.nn.Linear: per_channel_dynamic_qconfig},
+                                                        dtype=torch.qint8)
     setattr(estimator, attr, qmodel)
 
 
