@@ -10,7 +10,8 @@ What it does, in order:
    ``LABEL_STUDIO_URL``/``LABEL_STUDIO_API_KEY``), creates a pair-mode project and imports one
    task per (statement, target), each task carrying its annotations (bulk import: one request
    per 2,000 tasks instead of one per annotation); ``annotator_1`` is the admin user,
-   ``annotator_2`` a second user created through the API;
+   ``annotator_2`` and the ``adjudicator`` are users created through the API, and only the
+   adjudicator's decisions (on the pairs where the two annotators disagree) are ground truth;
 4. pulls the full JSON export and writes it atomically to ``labels/seeds.gold.v1.json``.
 
 Run from the repository root::
@@ -41,6 +42,11 @@ from typing import Any
 
 from stance.errors import StanceError
 from stance.gold import (  # noqa: F401  (re-exported for tests and users of this script)
+    ADJUDICATOR,
+    GOLD_ADJUDICATIONS,
+    GoldLabels,
+    check_gold,
+    studio_label_sets,
     ANNOTATOR_1,
     ANNOTATOR_2,
     ANNOTATOR_2_EMAIL,
@@ -69,6 +75,7 @@ SEEDS_DIR = REPO / "seeds"
 SCHEMA_PATH = LABELS_DIR / "schema.v1.yaml"
 ANNOTATIONS_1 = LABELS_DIR / GOLD_ANNOTATIONS
 ANNOTATIONS_2 = LABELS_DIR / GOLD_ANNOTATIONS_2
+ADJUDICATIONS = LABELS_DIR / GOLD_ADJUDICATIONS
 EXPORT = LABELS_DIR / GOLD_EXPORT
 
 # A per-target model needs this many position-taking pairs, and this many of each stance value
@@ -159,6 +166,7 @@ def make_gold(
     schema_path: str | os.PathLike[str] = SCHEMA_PATH,
     annotations: str | os.PathLike[str] = ANNOTATIONS_1,
     second: str | os.PathLike[str] | None = ANNOTATIONS_2,
+    adjudications: str | os.PathLike[str] | None = ADJUDICATIONS,
     out: str | os.PathLike[str] = EXPORT,
     url: str | None = None,
     api_key: str | None = None,
@@ -172,6 +180,8 @@ def make_gold(
         schema_path: Label schema (pair mode, all its targets).
         annotations: The first annotator's labels (must cover every statement and target).
         second: The second annotator's labels; skipped when the file does not exist.
+        adjudications: The adjudicator's decisions on the pairs where the two disagree, imported
+            as ground-truth annotations; skipped when None or missing.
         out: Where the export goes (written atomically).
         url, api_key: An existing Label Studio; a local one is started when absent.
         data_dir, port: Data folder and port of the local studio.
@@ -194,21 +204,19 @@ def make_gold(
     schema = load_schema(schema_path)
     statements = segment_seeds(seeds_dir)
     first = read_labels(annotations, schema, annotator=ANNOTATOR_1)
-    check_labels(statements, first, schema.target_ids, path=annotations)
-    extra: dict[tuple[str, str], Label] = {}
-    if second is not None and Path(second).is_file():
-        extra = read_labels(second, schema, annotator=ANNOTATOR_2)
-        check_labels(statements, extra, schema.target_ids, path=second, complete=False)
+    extra = read_labels(second, schema, annotator=ANNOTATOR_2) if second is not None and Path(second).is_file() else {}
+    decided = (read_labels(adjudications, schema, annotator=ADJUDICATOR)
+               if adjudications is not None and Path(adjudications).is_file() else {})
+    paths = {"first": Path(annotations), "second": Path(second or ""), "adjudicated": Path(adjudications or "")}
+    gold = GoldLabels(first=first, second=extra, adjudicated=decided, paths=paths)
+    check_gold(statements, gold, schema)
     t_check = time.perf_counter() - t0
 
-    title = f"stance gold seeds v{schema.version} {fingerprint(statements, [first, extra])}"
+    title = f"stance gold seeds v{schema.version} {fingerprint(statements, [first, extra, decided])}"
     tasks = build_tasks(statements, schema, mode="pair")
     with studio_client(url, api_key, data_dir=data_dir, port=port) as client:
         t1 = time.perf_counter()
-        admin = int(client.call("reading the current user", client.ls.users.whoami).id)
-        label_sets = [(admin, first, True)]
-        if extra:
-            label_sets.append((ensure_user(client, ANNOTATOR_2_EMAIL, ANNOTATOR_2), extra, False))
+        label_sets = studio_label_sets(client, gold)
         xml = labeling_config(schema, "pair")
         description = (f"Gold labels of the seed corpus, guidelines version {schema.guidelines_version} "
                        f"(labels/guidelines.md); built by labels/make_gold.py.")
@@ -224,6 +232,8 @@ def make_gold(
     counts = {ANNOTATOR_1: len(first)}
     if extra:
         counts[ANNOTATOR_2] = len(extra)
+    if decided:
+        counts[ADJUDICATOR] = len(decided)
     return GoldResult(project=title, project_id=pulled.project_id, tasks=pulled.tasks, annotations=counts,
                       added=pushed.added, export=str(out),
                       seconds={"check": round(t_check, 2), "push": round(t_push, 2), "pull": round(t_pull, 2),
@@ -243,6 +253,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seeds", default=str(SEEDS_DIR))
     parser.add_argument("--annotations", default=str(ANNOTATIONS_1))
     parser.add_argument("--second", default=str(ANNOTATIONS_2))
+    parser.add_argument("--adjudications", default=str(ADJUDICATIONS))
     parser.add_argument("--out", default=str(EXPORT))
     parser.add_argument("--url", default=None, help="existing Label Studio (else LABEL_STUDIO_URL, else a local one)")
     parser.add_argument("--api-key", default=None, help="its API key (else LABEL_STUDIO_API_KEY)")
@@ -258,13 +269,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             schema = load_schema(SCHEMA_PATH)
             statements = segment_seeds(args.seeds)
-            first = check_labels(statements, read_labels(args.annotations, schema, annotator=ANNOTATOR_1),
-                                 schema.target_ids, path=args.annotations)
-            report = {"statements": len(statements), "labelled": first.labelled_statements}
-            if Path(args.second).is_file():
-                second = check_labels(statements, read_labels(args.second, schema, annotator=ANNOTATOR_2),
-                                      schema.target_ids, path=args.second, complete=False)
-                report["annotator_2_statements"] = second.labelled_statements
+            second_path, adj_path = Path(args.second), Path(args.adjudications)
+            gold = GoldLabels(
+                first=read_labels(args.annotations, schema, annotator=ANNOTATOR_1),
+                second=read_labels(second_path, schema, annotator=ANNOTATOR_2) if second_path.is_file() else {},
+                adjudicated=read_labels(adj_path, schema, annotator=ADJUDICATOR) if adj_path.is_file() else {},
+                paths={"first": Path(args.annotations), "second": second_path, "adjudicated": adj_path},
+            )
+            check_gold(statements, gold, schema)
+            report = {"statements": len(statements), "labelled": len({sid for sid, _ in gold.first}),
+                      "annotator_2_statements": len({sid for sid, _ in gold.second}),
+                      "adjudicated_pairs": len(gold.adjudicated)}
             print(json.dumps({"ok": True, **report}))
             return 0
         if args.report:
@@ -277,7 +292,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             dist = label_distribution(statements, labels, schema.target_ids)
             print(distribution_markdown(dist, min_positions=args.min_positions, min_per_stance=args.min_per_stance))
             return 0
-        result = make_gold(seeds_dir=args.seeds, annotations=args.annotations, second=args.second, out=args.out,
+        result = make_gold(seeds_dir=args.seeds, annotations=args.annotations, second=args.second,
+                           adjudications=args.adjudications, out=args.out,
                            url=args.url, api_key=args.api_key, data_dir=args.data_dir, port=args.port)
         print(json.dumps(result.__dict__, indent=2))
         return 0

@@ -9,6 +9,10 @@ that two or more annotators answered:
 - Krippendorff's alpha, nominal (:func:`krippendorff.alpha`), on all multiply-answered items;
 - observed agreement: the share of items where every annotator gave the same label.
 
+Ground-truth annotations (an adjudicator's decisions, reference answers) are left out by
+default: agreement is measured between independent annotations, and an adjudication that was
+made after seeing both answers would inflate it. ``include_ground_truth=True`` counts them.
+
 Discovery-mode spans get span-level F1 between annotator pairs, exact (same label and offsets)
 and lenient (same label, overlapping offsets).
 """
@@ -288,10 +292,13 @@ def span_f1(spans: Mapping[Hashable, Mapping[str, Sequence[Span]]]) -> dict[str,
     }
 
 
-def collect_ratings(export: LabelExport) -> dict[tuple[str, str | None], dict[Hashable, dict[str, str]]]:
+def collect_ratings(
+    export: LabelExport, *, include_ground_truth: bool = False
+) -> dict[tuple[str, str | None], dict[Hashable, dict[str, str]]]:
     """Gather ``{(control, target or None): {item: {annotator: label}}}`` from an export.
 
-    Items are ``(task_id, target)``; only voting annotations with a value for the control count.
+    Items are ``(task_id, target)``; only voting annotations with a value for the control count,
+    and ground-truth annotations only when ``include_ground_truth`` is set.
 
     Example:
         >>> ratings = collect_ratings(export)
@@ -302,6 +309,8 @@ def collect_ratings(export: LabelExport) -> dict[tuple[str, str | None], dict[Ha
     for task in export.tasks:
         for target, answers in answers_by_target(task, export.mode).items():
             item = (task.task_id, target)
+            if not include_ground_truth:
+                answers = [ans for ans in answers if not ans[0].ground_truth]
             for control, pos in (("role", 1), ("stance", 2)):
                 given = {ans[0].annotator: ans[pos] for ans in answers if ans[pos] is not None}
                 if not given:
@@ -315,11 +324,12 @@ def collect_ratings(export: LabelExport) -> dict[tuple[str, str | None], dict[Ha
     return out
 
 
-def export_agreement(export: LabelExport) -> dict[str, Any]:
+def export_agreement(export: LabelExport, *, include_ground_truth: bool = False) -> dict[str, Any]:
     """Agreement for every control of an export, pooled and per target, plus span F1.
 
     Args:
         export: A parsed export (:func:`stance.labels.read_export`).
+        include_ground_truth: Count ground-truth annotations (adjudications) as answers too.
 
     Returns:
         ``{"mode", "controls": [ControlAgreement.to_dict(), ...], "spans": {...} or None}``;
@@ -331,11 +341,11 @@ def export_agreement(export: LabelExport) -> dict[str, Any]:
         'role'
     """
     with gc_paused():
-        ratings = collect_ratings(export)
+        ratings = collect_ratings(export, include_ground_truth=include_ground_truth)
     order = sorted(ratings, key=lambda k: (k[0], k[1] is not None, k[1] or ""))
     controls = [control_agreement(ratings[key], key[0], key[1]).to_dict() for key in order]
     spans = None
     if export.mode != PAIR:
         by_item = {t.task_id: {a.annotator: list(a.spans) for a in t.valid} for t in export.tasks}
         spans = span_f1(by_item)
-    return {"mode": export.mode, "controls": controls, "spans": spans}
+    return {"mode": export.mode, "include_ground_truth": include_ground_truth, "controls": controls, "spans": spans}

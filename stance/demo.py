@@ -26,7 +26,6 @@ logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
 PROJECT_TITLE = "stance demo: seed corpus"
-ANNOTATOR_2_EMAIL = "annotator_2@stance.local"
 
 
 @dataclass
@@ -227,7 +226,7 @@ def _studio_round_trip(
     progress: bool,
 ) -> dict[str, Any]:
     """Start the studio, push tasks with predictions and gold annotations, pull the export."""
-    from stance.gold import attach_annotations, ensure_user
+    from stance.gold import attach_annotations, studio_label_sets
     from stance.schema import labeling_config
     from stance.studio import connect, pull, push_tasks, start
     from stance.tasks import build_tasks, load_predictor
@@ -236,10 +235,7 @@ def _studio_round_trip(
     client = connect(data_dir=data_dir)
     predictor, version = load_predictor(baseline)
     tasks = build_tasks(statements, schema, mode="pair", predictor=predictor, model_version=version, progress=progress)
-    admin = int(client.call("reading the current user", client.ls.users.whoami).id)
-    label_sets = [(admin, gold.first, True)]
-    if gold.second:
-        label_sets.append((ensure_user(client, ANNOTATOR_2_EMAIL, "annotator_2"), gold.second, False))
+    label_sets = studio_label_sets(client, gold)
     pushed = push_tasks(client, PROJECT_TITLE, attach_annotations(tasks, label_sets), labeling_config(schema, "pair"),
                         schema_version=schema.version, mode="pair",
                         description="The bundled seed corpus, pre-annotated by a TF-IDF baseline, with the gold labels.",

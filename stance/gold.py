@@ -5,6 +5,12 @@ Gold labels live in ``labels/`` as one JSONL line per (statement, target)::
 
     {"statement_id", "text", "target", "role", "stance", "annotator"}
 
+in three files, as a labelling team would produce them: ``annotator_1``'s independent pass
+over every statement and target, ``annotator_2``'s independent pass over a random sample, and
+the ``adjudicator``'s decisions on the pairs where the two disagreed. In Label Studio the
+adjudications are ground-truth annotations: they decide the gold label (the dataset's vote
+follows them) and are left out of the agreement figures, which compare the independent passes.
+
 The statement text is kept beside the id so that a change of segmentation is detected
 (:func:`check_labels` fails loudly, naming the orphaned and unlabelled ids) instead of
 silently orphaning labels. ``labels/make_gold.py`` and ``stance demo`` both use this module.
@@ -26,10 +32,11 @@ from stance.errors import StanceError
 from stance.io import read_jsonl
 
 __all__ = [
-    "ANNOTATOR_1", "ANNOTATOR_2", "ANNOTATOR_2_EMAIL", "GOLD_ANNOTATIONS", "GOLD_ANNOTATIONS_2", "GOLD_EXPORT",
+    "ADJUDICATOR", "ADJUDICATOR_EMAIL", "ANNOTATOR_1", "ANNOTATOR_2", "ANNOTATOR_2_EMAIL", "GOLD_ADJUDICATIONS",
+    "GOLD_ANNOTATIONS", "GOLD_ANNOTATIONS_2", "GOLD_EXPORT",
     "GoldLabels", "Label", "LabelCheck", "attach_annotations", "check_gold", "check_labels", "choice_result",
     "compare_labels", "distribution_markdown", "ensure_user", "fingerprint", "label_distribution", "read_gold",
-    "read_labels",
+    "read_labels", "studio_label_sets",
 ]
 
 logger = logging.getLogger(__name__)
@@ -38,11 +45,14 @@ logger.addHandler(logging.NullHandler())
 # File names inside a labels folder (the repository's labels/).
 GOLD_ANNOTATIONS = "seeds.gold.v1.annotations.jsonl"
 GOLD_ANNOTATIONS_2 = "seeds.gold.v1.annotator2.jsonl"
+GOLD_ADJUDICATIONS = "seeds.gold.v1.adjudications.jsonl"
 GOLD_EXPORT = "seeds.gold.v1.json"
 
 ANNOTATOR_1 = "annotator_1"
 ANNOTATOR_2 = "annotator_2"
 ANNOTATOR_2_EMAIL = "annotator_2@stance.local"
+ADJUDICATOR = "adjudicator"
+ADJUDICATOR_EMAIL = "adjudicator@stance.local"
 ROLES_WITH_STANCE = ("Claim", "Premise")
 _FIELDS = ("statement_id", "text", "target", "role", "stance", "annotator")
 _SHOW = 8  # ids named in one error message
@@ -172,6 +182,7 @@ def check_labels(
     *,
     path: str | os.PathLike[str],
     complete: bool = True,
+    per_target: bool = True,
 ) -> LabelCheck:
     """Fail loudly when labels and the current segmentation have drifted apart.
 
@@ -181,6 +192,8 @@ def check_labels(
         target_ids: The schema's targets.
         path: The annotations file (named in the message).
         complete: See :func:`compare_labels`.
+        per_target: When False (a sparse file such as the adjudications), a labelled statement
+            need not have every target.
 
     Returns:
         The :class:`LabelCheck` when everything matches.
@@ -193,6 +206,8 @@ def check_labels(
         263
     """
     result = compare_labels(statements, labels, target_ids, complete=complete)
+    if not per_target:  # a sparse file (adjudications): only ids and texts must still match
+        result = LabelCheck(result.orphaned, result.changed, [], result.labelled_statements)
     if result.ok:
         return result
     parts = []
@@ -369,24 +384,38 @@ def distribution_markdown(dist: Mapping[str, Mapping[str, Counter[str]]], *, min
 
 @dataclass(frozen=True)
 class GoldLabels:
-    """The gold labels of a labels folder: the reference annotator and the second, independent one.
+    """The gold labels of a labels folder.
 
     Attributes:
-        first: ``annotator_1``'s labels, covering every statement and target.
-        second: ``annotator_2``'s labels on a random sample (empty when there is none).
-        paths: The files they were read from.
+        first: ``annotator_1``'s independent labels, covering every statement and target.
+        second: ``annotator_2``'s independent labels on a random sample (empty when there is none).
+        adjudicated: The adjudicator's decisions where the two disagreed (empty when none).
+        paths: ``{"first"|"second"|"adjudicated": file}`` for the files that exist.
     """
 
     first: Mapping[tuple[str, str], Label]
     second: Mapping[tuple[str, str], Label]
-    paths: tuple[Path, ...]
+    adjudicated: Mapping[tuple[str, str], Label]
+    paths: Mapping[str, Path]
+
+    def gold(self) -> dict[tuple[str, str], tuple[str, str]]:
+        """The gold ``(role, stance)`` per (statement, target): the adjudication where there is one.
+
+        Example:
+            >>> read_gold("labels", schema).gold()[("004_b1e4814de7f370c4:cb8401f3bd", "treaty_1956_basis")]
+            ('None', 'None')
+        """
+        out = {key: (lab.role, lab.stance) for key, lab in self.first.items()}
+        out.update({key: (lab.role, lab.stance) for key, lab in self.adjudicated.items()})
+        return out
 
 
 def read_gold(labels_dir: str | os.PathLike[str], schema: Any) -> GoldLabels:
-    """Read both annotators' gold labels from a labels folder.
+    """Read the gold labels of a labels folder (the first pass is required, the rest optional).
 
     Args:
-        labels_dir: Folder holding ``seeds.gold.v1.annotations.jsonl`` (and optionally the second pass).
+        labels_dir: Folder holding ``seeds.gold.v1.annotations.jsonl`` and optionally the second
+            pass and the adjudications.
         schema: The label schema.
 
     Returns:
@@ -397,19 +426,66 @@ def read_gold(labels_dir: str | os.PathLike[str], schema: Any) -> GoldLabels:
         1115
     """
     folder = Path(labels_dir)
-    first_path, second_path = folder / GOLD_ANNOTATIONS, folder / GOLD_ANNOTATIONS_2
-    first = read_labels(first_path, schema, annotator=ANNOTATOR_1)
-    second = read_labels(second_path, schema, annotator=ANNOTATOR_2) if second_path.is_file() else {}
-    paths = (first_path, second_path) if second else (first_path,)
-    return GoldLabels(first=first, second=second, paths=paths)
+    files = {"first": folder / GOLD_ANNOTATIONS, "second": folder / GOLD_ANNOTATIONS_2,
+             "adjudicated": folder / GOLD_ADJUDICATIONS}
+    first = read_labels(files["first"], schema, annotator=ANNOTATOR_1)
+    second = read_labels(files["second"], schema, annotator=ANNOTATOR_2) if files["second"].is_file() else {}
+    adjudicated = (read_labels(files["adjudicated"], schema, annotator=ADJUDICATOR)
+                   if files["adjudicated"].is_file() else {})
+    paths = {name: path for name, path in files.items() if name == "first" or path.is_file()}
+    return GoldLabels(first=first, second=second, adjudicated=adjudicated, paths=paths)
 
 
 def check_gold(statements: Sequence[Mapping[str, Any]], gold: GoldLabels, schema: Any) -> None:
     """Fail loudly unless the gold labels fit the current segmentation (see :func:`check_labels`).
 
+    Also checks that every adjudication settles a pair both annotators labelled differently.
+
     Example:
         >>> check_gold(statements, read_gold("labels", schema), schema)
     """
-    check_labels(statements, gold.first, schema.target_ids, path=gold.paths[0])
+    check_labels(statements, gold.first, schema.target_ids, path=gold.paths["first"])
     if gold.second:
-        check_labels(statements, gold.second, schema.target_ids, path=gold.paths[1], complete=False)
+        check_labels(statements, gold.second, schema.target_ids, path=gold.paths["second"], complete=False)
+    if gold.adjudicated:
+        path = gold.paths["adjudicated"]
+        check_labels(statements, gold.adjudicated, schema.target_ids, path=path, complete=False, per_target=False)
+        stray = sorted(f"{sid} / {t}" for sid, t in gold.adjudicated
+                       if (sid, t) not in gold.second
+                       or (gold.first[(sid, t)].role, gold.first[(sid, t)].stance)
+                       == (gold.second[(sid, t)].role, gold.second[(sid, t)].stance))
+        if stray:
+            raise StanceError(f"{path}: {len(stray)} adjudication(s) on pairs where the annotators did not disagree: "
+                              f"{_ids(stray)}", hint="adjudicate only pairs with two different answers")
+        open_pairs = sorted(f"{sid} / {t}" for (sid, t), lab in gold.second.items()
+                            if (lab.role, lab.stance) != (gold.first[(sid, t)].role, gold.first[(sid, t)].stance)
+                            and (sid, t) not in gold.adjudicated)
+        if open_pairs:
+            raise StanceError(f"{path}: {len(open_pairs)} disagreement(s) between the annotators are not adjudicated: "
+                              f"{_ids(open_pairs)}", hint="add one adjudicator line per disagreeing pair")
+
+
+def studio_label_sets(client: Any, gold: GoldLabels) -> list[tuple[int, Mapping[tuple[str, str], Label], bool]]:
+    """Map each annotator of ``gold`` to a Label Studio user, for :func:`attach_annotations`.
+
+    ``annotator_1`` is the connected user; ``annotator_2`` and the adjudicator are users created
+    through the API when missing. Only the adjudications are ground truth.
+
+    Args:
+        client: A :class:`stance.studio.client.StudioClient`.
+        gold: From :func:`read_gold`.
+
+    Returns:
+        ``[(user_id, labels, ground_truth), ...]`` for the annotators that have labels.
+
+    Example:
+        >>> [gt for _, _, gt in studio_label_sets(client, read_gold("labels", schema))]
+        [False, False, True]
+    """
+    admin = int(client.call("reading the current user", client.ls.users.whoami).id)
+    sets: list[tuple[int, Mapping[tuple[str, str], Label], bool]] = [(admin, gold.first, False)]
+    if gold.second:
+        sets.append((ensure_user(client, ANNOTATOR_2_EMAIL, ANNOTATOR_2), gold.second, False))
+    if gold.adjudicated:
+        sets.append((ensure_user(client, ADJUDICATOR_EMAIL, ADJUDICATOR), gold.adjudicated, True))
+    return sets

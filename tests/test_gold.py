@@ -166,18 +166,55 @@ def test_repeated_pair_is_refused(tmp_path, schema) -> None:
 # --------------------------------------------------------------------------- the committed export
 
 
-def test_export_matches_the_current_labels(statements, gold) -> None:
-    """The committed export holds exactly the current statements x targets, with annotator_1's labels."""
+def test_export_matches_the_current_labels(statements, gold, schema) -> None:
+    """The committed export holds exactly the current statements x targets, every annotator's own
+    labels, and ground truth only where the adjudicator settled a disagreement."""
+    from stance.gold import read_gold
+
+    labels = read_gold(LABELS, schema)
+    assert labels.adjudicated, "labels/seeds.gold.v1.adjudications.jsonl is missing"
     export = json.loads(mg.EXPORT.read_text(encoding="utf-8"))
     keys = {(t["data"]["statement_id"], t["data"]["target"]) for t in export}
     assert keys == set(gold), "labels/seeds.gold.v1.json is stale: rerun labels/make_gold.py"
     for task in export:
         key = (task["data"]["statement_id"], task["data"]["target"])
-        truth = [a for a in task["annotations"] if a["ground_truth"]]
-        assert len(truth) == 1
-        choices = {r["from_name"]: r["value"]["choices"][0] for r in truth[0]["result"]}
-        assert (choices["role"], choices["stance"]) == (gold[key].role, gold[key].stance)
+        expected = [labels.first[key]]
+        expected += [labels.second[key]] if key in labels.second else []
+        expected += [labels.adjudicated[key]] if key in labels.adjudicated else []
+        answers = [(a["ground_truth"], {r["from_name"]: r["value"]["choices"][0] for r in a["result"]})
+                   for a in task["annotations"]]
+        assert sorted((c["role"], c["stance"]) for _, c in answers) == sorted((x.role, x.stance) for x in expected)
+        truth = [c for is_truth, c in answers if is_truth]
+        assert len(truth) == (key in labels.adjudicated)
+        for c in truth:
+            assert (c["role"], c["stance"]) == labels.gold()[key]
         assert task["data"]["text"] == gold[key].text
+
+
+def test_dataset_labels_are_the_adjudicated_gold_and_agreement_compares_independent_passes(schema) -> None:
+    from stance.agreement import export_agreement
+    from stance.dataset import build_dataset
+    from stance.gold import read_gold
+    from stance.labels import read_export
+
+    labels = read_gold(LABELS, schema)
+    export = read_export(mg.EXPORT, schema)
+    dd, _ = build_dataset(export, schema)
+    truth = labels.gold()
+    rows = [r for split in dd.values() for r in split]
+    assert len(rows) == len(truth)
+    for r in rows:
+        role = dd["train"].features["role"].int2str(r["role"])
+        stance = dd["train"].features["stance"].int2str(r["stance"])
+        assert (role, stance) == truth[(r["statement_id"], r["target"])]
+    pooled = {c["control"]: c for c in export_agreement(export)["controls"] if c["target"] is None}
+    # Two independent answers per doubly-annotated pair; the adjudicator is not a third rater.
+    assert pooled["stance"]["n_items"] == len(labels.second)
+    assert pooled["stance"]["n_annotators"] == 2
+    disagreements = sum((labels.first[k].role, labels.first[k].stance) != (v.role, v.stance)
+                        for k, v in labels.second.items())
+    assert disagreements == len(labels.adjudicated) > 0
+    assert pooled["role"]["krippendorff_alpha"] < 1.0
 
 
 def test_export_loads_with_stance_dataset_without_warnings(schema) -> None:
@@ -217,7 +254,7 @@ def test_round_trip_through_label_studio(tmp_path, studio, gold, statements) -> 
     second = _write(tmp_path / "annotator2.jsonl", records)
     out = tmp_path / "gold.json"
 
-    result = mg.make_gold(second=second, out=out, url=studio.url, api_key=studio.api_key)
+    result = mg.make_gold(second=second, adjudications=None, out=out, url=studio.url, api_key=studio.api_key)
 
     export = json.loads(out.read_text(encoding="utf-8"))
     assert result.tasks == len(export) == len(statements) * 5
@@ -227,11 +264,12 @@ def test_round_trip_through_label_studio(tmp_path, studio, gold, statements) -> 
     assert len(doubled) == len(records)
     changed = next(t for t in doubled if (t["data"]["statement_id"], t["data"]["target"])
                    == (records[0]["statement_id"], records[0]["target"]))
-    answers = {a["ground_truth"]: {r["from_name"]: r["value"]["choices"][0] for r in a["result"]}
-               for a in changed["annotations"]}
-    assert answers[False] == {"role": records[0]["role"], "stance": records[0]["stance"]}
-    assert answers[True] != answers[False]
+    answers = [{r["from_name"]: r["value"]["choices"][0] for r in a["result"]} for a in changed["annotations"]]
+    assert {"role": records[0]["role"], "stance": records[0]["stance"]} in answers
+    assert answers[0] != answers[1]
+    assert not any(a["ground_truth"] for t in export for a in t["annotations"])  # no adjudications given
 
     # A rerun against the same server finds the finished project and imports nothing again.
-    again = mg.make_gold(second=second, out=tmp_path / "again.json", url=studio.url, api_key=studio.api_key)
+    again = mg.make_gold(second=second, adjudications=None, out=tmp_path / "again.json", url=studio.url,
+                         api_key=studio.api_key)
     assert again.added == 0 and again.project == result.project

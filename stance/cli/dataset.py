@@ -125,6 +125,10 @@ def agreement_command(
     export: Path = _EXPORT,
     schema: Optional[Path] = _SCHEMA,
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+    include_ground_truth: bool = typer.Option(
+        False, "--include-ground-truth",
+        help="Count ground-truth annotations (adjudications) as answers; by default agreement is between "
+        "independent annotations only."),
     documents: Optional[Path] = _DOCS,
     repair_spans: bool = _REPAIR,
 ) -> None:
@@ -132,12 +136,15 @@ def agreement_command(
     from stance.agreement import export_agreement
 
     parsed, _ = _read(export, schema, documents, repair_spans)
-    report = export_agreement(parsed)
+    report = export_agreement(parsed, include_ground_truth=include_ground_truth)
     if as_json:
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
     else:
         typer.echo(f"{export} ({report['mode']} mode, {len(parsed.tasks)} annotated tasks)")
         typer.echo(render_agreement(report))
+        if not include_ground_truth:
+            typer.echo("ground-truth annotations (adjudications) are left out: agreement is between independent "
+                       "answers (--include-ground-truth counts them)")
 
 
 @app.command("disagreements")
