@@ -6,6 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= out
+PORT   ?= 8080
 
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -23,7 +24,7 @@ $(STAMP): pyproject.toml constraints.txt
 setup: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/stance segment seeds -o $(OUT)/statements.jsonl --summary
+	$(BIN)/stance demo --out $(OUT)/demo --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
