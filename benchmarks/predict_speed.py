@@ -245,7 +245,6 @@ def main() -> None:
 
 def bench_transformer(args: Any, statements: list[str], targets: dict[str, str], work: Path) -> None:
     import pandas as pd
-    import torch
     from transformers import pipeline
 
     from stance.models._inference import score_pairs

@@ -4,14 +4,52 @@ Pipeline, one module per stage, data flowing one way::
 
     segment → tasks → labels → dataset → model → predictions
 
-Importing this package is cheap: torch, transformers and Label Studio are imported
-only by the functions that need them.
+    stance.segment   documents → attributed statements with exact offsets
+    stance.tasks     statements → Label Studio tasks (stance.studio pushes and pulls them)
+    stance.labels    a Label Studio export → typed annotation records
+    stance.dataset   annotations → a Hugging Face DatasetDict (stance.agreement measures agreement)
+    stance.models    TF-IDF and transformer classifiers (stance.train, stance.evaluate)
+    stance.predict   batch prediction over large inputs
+
+Importing this package is cheap: the names below are loaded on first use, and torch,
+transformers and Label Studio only by the functions that need them.
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import Any
 
 from stance.errors import StanceError
 
 __version__ = "0.1.0"
 
-__all__ = ["StanceError", "__version__"]
+_LAZY = {
+    "segment_paths": "stance.segment",
+    "segment_document": "stance.segment",
+    "Statement": "stance.segment",
+    "load_schema": "stance.schema",
+    "labeling_config": "stance.schema",
+    "build_tasks": "stance.tasks",
+    "read_export": "stance.labels",
+    "build_dataset": "stance.dataset",
+    "save_dataset": "stance.dataset",
+    "export_agreement": "stance.agreement",
+    "load_config": "stance.config",
+    "load_model": "stance.models",
+    "train": "stance.train",
+    "evaluate": "stance.evaluate",
+    "predict_file": "stance.predict",
+    "run_demo": "stance.demo",
+}
+
+__all__ = ["StanceError", "__version__", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'stance' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

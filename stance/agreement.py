@@ -23,7 +23,6 @@ import itertools
 import logging
 import math
 import warnings
-from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any

@@ -285,7 +285,7 @@ def _coerce(source: str, name: str, value: Any, hint_type: Any) -> Any:
         return float(value)
     if base == "str":
         if not isinstance(value, str):
-            raise StanceError(f"{source}: {name} = {value!r} should be text", hint=f"put the value in quotes")
+            raise StanceError(f"{source}: {name} = {value!r} should be text", hint="put the value in quotes")
         return value
     return value
 

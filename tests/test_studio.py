@@ -18,7 +18,6 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,7 @@ from typer.testing import CliRunner
 
 from stance.cli import app
 from stance.errors import StanceError
-from stance.studio import connect, existing_task_keys, find_project, pull, push_statements
+from stance.studio import connect, find_project, pull, push_statements
 from stance.studio.client import StudioClient, recorded_schema
 from stance.tasks import read_statements
 

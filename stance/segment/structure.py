@@ -26,7 +26,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-from stance.segment.clean import BULLETS, CleaningConfig, ends_like_sentence, is_bullet_only, word_count
+from stance.segment.clean import CleaningConfig, ends_like_sentence, is_bullet_only, word_count
 from stance.segment.holders import attribution_line, clean_name, title_speaker
 
 __all__ = ["Block", "Layout", "Paragraph", "analyze", "split_paragraphs"]
