@@ -21,6 +21,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Help texts carry literal brackets ("[default: all targets]"); rich markup would eat them.
+    rich_markup_mode=None,
 )
 
 
