@@ -305,7 +305,19 @@ def _context(indent: str = "  ") -> list[str]:
         f'{indent}<View style="padding: 6px 10px; background: #f6f6f6; border-radius: 4px">',
         f'{indent}  <Header value="$title" size="5"/>',
         f'{indent}  <Text name="holder" value="$holder" granularity="word"/>',
+        f"{indent}</View>",
+        f'{indent}<View style="color: #666; font-size: 90%">',
+        f'{indent}  <Header value="Previous statement" size="6"/>',
         f'{indent}  <Text name="prev_text" value="$prev_text" granularity="word"/>',
+        f"{indent}</View>",
+    ]
+
+
+def _next(indent: str = "  ") -> list[str]:
+    return [
+        f'{indent}<View style="color: #666; font-size: 90%">',
+        f'{indent}  <Header value="Next statement" size="6"/>',
+        f'{indent}  <Text name="next_text" value="$next_text" granularity="word"/>',
         f"{indent}</View>",
     ]
 
@@ -345,7 +357,7 @@ def labeling_config(schema: Schema, mode: str = "pair", *, targets: tuple[Target
             *_context(),
             '  <Header value="Statement" size="6"/>',
             '  <Text name="text" value="$text" granularity="word"/>',
-            '  <Text name="next_text" value="$next_text" granularity="word"/>',
+            *_next(),
             '  <Header value="Argument role of the statement" size="6"/>',
             *_choices("role", schema.roles),
             '  <Header value="Stance of the holder toward the target" size="6"/>',
@@ -364,7 +376,7 @@ def labeling_config(schema: Schema, mode: str = "pair", *, targets: tuple[Target
             "  <Relations>",
             *[f'    <Relation value="{r}"/>' for r in _RELATIONS],
             "  </Relations>",
-            '  <Text name="next_text" value="$next_text" granularity="word"/>',
+            *_next(),
             '  <Header value="Targets the holder takes a position on" size="6"/>',
             *_choices("targets", tuple(t.id for t in offered), multiple=True, hints=hints),
         ]
