@@ -22,9 +22,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_type_hints
 
-import yaml
-
 from stance.errors import StanceError
+from stance.io import read_yaml
 
 __all__ = [
     "MODEL_TYPES",
@@ -359,14 +358,7 @@ def load_config(path: str | os.PathLike[str]) -> TrainConfig:
         'tfidf'
     """
     path = Path(path)
-    if not path.is_file():
-        raise StanceError(f"config file {path} does not exist", hint="see configs/ for examples, e.g. configs/tfidf.yaml")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise StanceError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)})", hint="fix the YAML syntax") from None
+    raw = read_yaml(path, what="config file", hint="see configs/ for examples, e.g. configs/tfidf.yaml")
     return config_from_dict(raw or {}, source=str(path))
 
 

@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from stance.errors import StanceError
 
-__all__ = ["atomic_write", "write_jsonl", "read_jsonl", "write_json", "read_json", "check_output_path"]
+__all__ = ["atomic_write", "write_jsonl", "read_jsonl", "write_json", "read_json", "read_yaml", "check_output_path"]
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
@@ -120,6 +120,38 @@ def read_json(path: str | os.PathLike[str], *, what: str = "JSON file") -> Any:
         raise StanceError(
             f"{path} line {exc.lineno} column {exc.colno}: not valid JSON ({exc.msg})", hint=f"expected a {what}"
         ) from None
+
+
+def read_yaml(path: str | os.PathLike[str], *, what: str = "YAML file", hint: str | None = None) -> Any:
+    """Read one YAML document, naming the file and line when it is missing or broken.
+
+    Args:
+        path: The file.
+        what: What the file is, for messages ("schema file", "training config", ...).
+        hint: How to fix a missing file.
+
+    Returns:
+        The parsed document (``None`` for an empty file).
+
+    Example:
+        >>> read_yaml("configs/tfidf.yaml", what="training config")["model"]
+        'tfidf'
+    """
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise StanceError(f"{what} {path} does not exist", hint=hint or "check the path")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise StanceError(f"{what} {path}: not UTF-8 text ({exc.reason} at byte {exc.start})",
+                          hint="re-save the file as UTF-8") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise StanceError(f"{what} {path}{where}: not valid YAML ({getattr(exc, 'problem', None) or exc})",
+                          hint="fix the YAML syntax") from None
 
 
 def read_jsonl(path: str | os.PathLike[str], *, what: str = "JSONL file") -> Iterator[tuple[int, dict[str, Any]]]:

@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any, Literal
 from xml.sax.saxutils import escape
 
-import yaml
-
 from stance.errors import StanceError
+from stance.io import read_yaml
 
 __all__ = [
     "Target",
@@ -266,16 +265,7 @@ def load_schema(path: str | Path | None = None) -> Schema:
         ('1', 'kuril_sovereignty')
     """
     path = Path(path) if path is not None else default_schema_path()
-    if not path.is_file():
-        raise StanceError(f"schema file {path} does not exist", hint="pass --schema labels/schema.v1.yaml")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise StanceError(f"schema {path}: not UTF-8 text") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise StanceError(f"schema {path}{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    raw = read_yaml(path, what="schema file", hint="pass --schema labels/schema.v1.yaml")
     return schema_from_dict(raw, where=str(path))
 
 

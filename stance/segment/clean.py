@@ -20,9 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from stance.errors import StanceError
+from stance.io import read_yaml
 
 __all__ = [
     "CLEANING_FORMAT",
@@ -171,12 +170,7 @@ def load_cleaning_config(path: str | Path | None = None) -> CleaningConfig:
             return CleaningConfig()
         path = DEFAULT_CONFIG_PATH
     path = Path(path)
-    if not path.is_file():
-        raise StanceError(f"cleaning config {path} does not exist", hint="check the --config path")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise StanceError(f"{path}: not valid YAML ({exc})", hint="fix the file") from None
+    data = read_yaml(path, what="cleaning config", hint="check the --config path") or {}
     if not isinstance(data, dict):
         raise StanceError(f"{path}: expected a mapping of rule groups", hint="see configs/cleaning.yaml")
     unknown = sorted(set(data) - _KNOWN_KEYS)

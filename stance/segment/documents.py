@@ -19,10 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from stance.errors import StanceError
-from stance.io import read_jsonl
+from stance.io import read_jsonl, read_yaml
 
 __all__ = [
     "Document",
@@ -215,10 +213,7 @@ def load_metadata(folder: Path) -> dict[str, dict[str, Any]]:
             break
     else:
         return {}
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise StanceError(f"{path}: not valid YAML ({exc})", hint="fix the file or remove it") from None
+    data = read_yaml(path, what="metadata file") or {}
     if not isinstance(data, dict):
         raise StanceError(f"{path}: expected a mapping of document stem to fields", hint="see seeds/metadata.yaml")
     out: dict[str, dict[str, Any]] = {}
