@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from stance.errors import StanceError
 
-__all__ = ["atomic_write", "write_jsonl", "read_jsonl", "write_json", "read_json", "read_yaml", "check_output_path"]
+__all__ = ["atomic_write", "write_jsonl", "read_jsonl", "write_json", "read_json", "read_yaml", "check_output_path", "check_not_input"]
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
@@ -46,6 +46,39 @@ def check_output_path(path: str | os.PathLike[str]) -> Path:
     if path.is_dir():
         raise StanceError(f"cannot write {path}: it is a folder", hint="give a file path")
     return path
+
+
+def check_not_input(output: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[str]], *,
+                    option: str = "-o") -> None:
+    """Refuse to write ``output`` when it is one of the command's inputs (same path, symlink or hard link).
+
+    Args:
+        output: The file or folder the command is about to write.
+        inputs: The files and folders the command reads.
+        option: The option that names the output, for the hint.
+
+    Raises:
+        StanceError: naming both paths, with a fix.
+
+    Example:
+        >>> check_not_input("statements.jsonl", ["docs.jsonl"])
+    """
+    out = Path(output)
+    for item in inputs:
+        src = Path(item)
+        same = False
+        if out.exists() and src.exists():
+            try:
+                same = os.path.samefile(out, src)
+            except OSError:
+                same = False
+        if not same:
+            same = out.resolve() == src.resolve()
+        if same:
+            raise StanceError(
+                f"output {out} is the input {src}: writing it would destroy the input",
+                hint=f"give {option} another path",
+            )
 
 
 def _umask() -> int:
