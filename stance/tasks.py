@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -30,7 +30,7 @@ __all__ = [
     "build_tasks",
     "add_predictions",
     "task_key",
-    "load_predictor",
+    "write_tasks",
     "PREDICTION_BATCH",
 ]
 
@@ -184,9 +184,7 @@ def _base_data(s: dict[str, Any], prev: str, nxt: str, schema: Schema) -> dict[s
 
 
 def _predictor_task(predictor: Predictor, schema: Schema) -> str:
-    task = getattr(predictor, "task", None)
-    if task is None:  # models from stance.models.load_model carry their stance_model.json here
-        task = (getattr(predictor, "metadata_", None) or {}).get("task")
+    task = getattr(predictor, "task", None)  # a stance.models.StanceModel says it; a bare estimator may not
     if task in ("role", "stance", "joint"):
         return str(task)
     classes = {str(c) for c in predictor.classes_}
@@ -303,7 +301,7 @@ def add_predictions(
         The same task list.
 
     Example:
-        >>> tasks = add_predictions(build_tasks(statements, schema), schema, load_predictor("runs/tfidf")[0])
+        >>> tasks = add_predictions(build_tasks(statements, schema), schema, load_model("runs/tfidf"))
         >>> tasks[0]["predictions"][0]["result"][0]["from_name"]
         'stance'
     """
@@ -319,8 +317,7 @@ def add_predictions(
             f"the model's labels {unknown} are not {kind} labels of schema version {schema.version}",
             hint=f"expected labels among {sorted(allowed)}",
         )
-    meta = getattr(predictor, "metadata_", None) or {}
-    version = model_version or str(getattr(predictor, "model_version", "") or meta.get("model_version") or "unknown")
+    version = model_version or str(getattr(predictor, "model_version", "") or "unknown")
     control = "role" if kind == "role" else "stance"
 
     if mode == "pair":
@@ -370,36 +367,46 @@ def add_predictions(
     return tasks
 
 
-def load_predictor(model_dir: str | Path) -> tuple[Predictor, str]:
-    """Load a saved model folder (``stance train`` output) for pre-annotations.
+def write_tasks(output: str | Path, tasks: list[dict[str, Any]], schema: Schema, *, mode: str,
+                label_config: str | None = None, statements_path: str | Path | None = None,
+                model_version: str | None = None) -> Path | None:
+    """Write tasks as Label Studio import JSON, the labelling config beside it, and their lineage.
+
+    The lineage record (``OUTPUT.lineage.json``) names the statements file and records the
+    schema and guidelines versions, the mode and the pre-annotating model's version.
 
     Args:
-        model_dir: A folder holding ``stance_model.json``.
+        output: The tasks JSON file.
+        tasks: Tasks from :func:`build_tasks`.
+        schema: The schema they were built with.
+        mode: ``pair`` or ``discovery``.
+        label_config: The labelling config XML, written to ``OUTPUT`` with suffix ``.label_config.xml``.
+        statements_path: The statements file the tasks came from.
+        model_version: The model that pre-annotated them, if any.
 
     Returns:
-        ``(estimator, model_version)``; the estimator carries its metadata on ``metadata_``.
-
-    Raises:
-        StanceError: when the folder is not a stance model (from :func:`stance.models.load_model`).
+        The labelling config path (``None`` when no config was given).
 
     Example:
-        >>> predictor, version = load_predictor("runs/tfidf-joint")
+        >>> write_tasks("tasks.json", tasks, schema, mode="pair", label_config=xml)  # doctest: +SKIP
     """
-    from stance.models import load_model  # lazy: a transformer model imports torch
+    from stance.io import atomic_write, write_json
+    from stance.lineage import input_ref, write_lineage
 
-    model = load_model(model_dir)
-    if not isinstance(model, Predictor):
-        raise StanceError(f"the model in {model_dir} has no predict_proba/classes_", hint="retrain it with `stance train`")
-    meta = getattr(model, "metadata_", None) or {}
-    return model, str(meta.get("model_version") or Path(model_dir).name)
+    output = Path(output)
+    if statements_path is not None:
+        from stance.io import check_not_input
 
-
-def iter_chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    """Yield consecutive slices of at most ``size`` items.
-
-    Example:
-        >>> [len(c) for c in iter_chunks(list(range(5)), 2)]
-        [2, 2, 1]
-    """
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
+        check_not_input(output, [statements_path], option="-o")
+    write_json(output, tasks, indent=None)
+    config_path = None
+    if label_config is not None:
+        config_path = output.with_suffix(".label_config.xml")
+        with atomic_write(config_path) as fh:
+            fh.write(label_config)
+    inputs = [input_ref(statements_path, "statements")] if statements_path is not None else []
+    write_lineage(output, "tasks", inputs=inputs, details={
+        "schema_version": schema.version, "guidelines_version": schema.guidelines_version, "mode": mode,
+        "tasks": len(tasks), "model_version": model_version,
+        "label_config": str(config_path) if config_path is not None else None})
+    return config_path
