@@ -318,18 +318,54 @@ def add_predictions(
             hint=f"expected labels among {sorted(allowed)}",
         )
     version = model_version or str(getattr(predictor, "model_version", "") or "unknown")
-    control = "role" if kind == "role" else "stance"
-
     if mode == "pair":
-        X = [{"text": t["data"]["text"], "target": t["data"]["target_name"]} for t in tasks]
-        proba = _predict(predictor, X, progress=progress)
-        for task, row in zip(tasks, proba):
-            best = max(range(len(classes)), key=row.__getitem__)
-            task["predictions"] = [{"model_version": version, "score": row[best],
-                                    "result": [_choice(control, classes[best], row[best])]}]
-        return tasks
+        _pair_predictions(tasks, predictor, classes, kind, version, progress=progress)
+    else:
+        _discovery_predictions(tasks, predictor, classes, kind, version, chosen, progress=progress)
+    return tasks
 
-    # Discovery mode: one model run per statement × target, folded back into one prediction a task.
+
+def _pair_predictions(tasks: list[dict[str, Any]], predictor: Predictor, classes: list[str], kind: str, version: str,
+                      *, progress: bool) -> None:
+    control = "role" if kind == "role" else "stance"
+    X = [{"text": t["data"]["text"], "target": t["data"]["target_name"]} for t in tasks]
+    proba = _predict(predictor, X, progress=progress)
+    for task, row in zip(tasks, proba):
+        best = max(range(len(classes)), key=row.__getitem__)
+        task["predictions"] = [{"model_version": version, "score": row[best],
+                                "result": [_choice(control, classes[best], row[best])]}]
+
+
+def _joint_result(chosen: Sequence[Target], rows: list[list[float]], classes: list[str]) -> tuple[list[dict[str, Any]], float]:
+    """Discovery mode, joint model: the targets with a position, and one stance choice for each."""
+    picked = []
+    for t, row in zip(chosen, rows):
+        best = max(range(len(classes)), key=row.__getitem__)
+        if classes[best] != "None":
+            picked.append((t, classes[best], row[best]))
+    if not picked:
+        return [], min(max(row) for row in rows)
+    score = min(p for _, _, p in picked)
+    result = [{"from_name": "targets", "to_name": "text", "type": "choices",
+               "value": {"choices": [t.id for t, _, _ in picked]}, "score": score}]
+    return result + [_choice(f"stance_{t.id}", label, p) for t, label, p in picked], score
+
+
+def _role_result(text: str, rows: list[list[float]], classes: list[str]) -> tuple[list[dict[str, Any]], float]:
+    """Discovery mode, role model: the statement's role as one span, from its most argumentative pairing."""
+    arg = [j for j, c in enumerate(classes) if c != "None"]
+    best_row = max(rows, key=lambda r: max((r[j] for j in arg), default=0.0))
+    best = max(range(len(classes)), key=best_row.__getitem__)
+    score = best_row[best]
+    if classes[best] == "None":
+        return [], score
+    return [{"id": "pred0", "from_name": "span", "to_name": "text", "type": "labels", "score": score,
+             "value": {"start": 0, "end": len(text), "text": text, "labels": [classes[best]]}}], score
+
+
+def _discovery_predictions(tasks: list[dict[str, Any]], predictor: Predictor, classes: list[str], kind: str,
+                           version: str, chosen: Sequence[Target], *, progress: bool) -> None:
+    """One model run per statement × target, folded back into one prediction a task."""
     if kind == "stance":
         raise StanceError(
             "a `stance` model (Favor/Against only) cannot say which targets a statement takes a position on",
@@ -340,32 +376,11 @@ def add_predictions(
     n = len(chosen)
     for i, task in enumerate(tasks):
         rows = proba[i * n : (i + 1) * n]
-        result: list[dict[str, Any]] = []
         if kind == "joint":
-            picked = []
-            for t, row in zip(chosen, rows):
-                best = max(range(len(classes)), key=row.__getitem__)
-                if classes[best] != "None":
-                    picked.append((t, classes[best], row[best]))
-            if picked:
-                score = min(p for _, _, p in picked)
-                result.append({"from_name": "targets", "to_name": "text", "type": "choices",
-                               "value": {"choices": [t.id for t, _, _ in picked]}, "score": score})
-                result += [_choice(f"stance_{t.id}", label, p) for t, label, p in picked]
-            else:
-                score = min(max(row) for row in rows)
-        else:  # role model: the statement's role as one span, from its most argumentative target pairing
-            text = task["data"]["text"]
-            arg = [j for j, c in enumerate(classes) if c != "None"]
-            best_row = max(rows, key=lambda r: max((r[j] for j in arg), default=0.0))
-            best = max(range(len(classes)), key=best_row.__getitem__)
-            score = best_row[best]
-            if classes[best] != "None":
-                result.append({"id": "pred0", "from_name": "span", "to_name": "text", "type": "labels", "score": score,
-                               "value": {"start": 0, "end": len(text), "text": text, "labels": [classes[best]]}})
+            result, score = _joint_result(chosen, rows, classes)
+        else:
+            result, score = _role_result(task["data"]["text"], rows, classes)
         task["predictions"] = [{"model_version": version, "score": float(score), "result": result}]
-    return tasks
-
 
 def write_tasks(output: str | Path, tasks: list[dict[str, Any]], schema: Schema, *, mode: str,
                 label_config: str | None = None, statements_path: str | Path | None = None,

@@ -394,24 +394,14 @@ class TransformerStanceClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
     def quantize(self) -> TransformerStanceClassifier:
-        """Replace the Linear layers by int8 dynamic-quantized ones (CPU inference; scores shift slightly).
+        """Replace the Linear layers by int8 dynamic-quantized ones (CPU inference; scores shift slightly)."""
+        from stance.models._inference import quantize_module
 
-        Per-channel weight scales: on a trained MiniLM they kept 97% of fp32 labels against 94%
-        per-tensor, at the same speed (benchmarks/predict_speed.py). Returns the estimator.
-        """
-        import warnings
-
-        torch = _import_torch()
         if not hasattr(self, "model_"):
             from sklearn.exceptions import NotFittedError
 
             raise NotFittedError("this TransformerStanceClassifier is not fitted yet; call fit first")
-        from torch.ao.quantization import per_channel_dynamic_qconfig
-
-        with warnings.catch_warnings():  # torch marks eager dynamic quantization deprecated; it still works
-            warnings.simplefilter("ignore")
-            self.model_ = torch.ao.quantization.quantize_dynamic(
-                self.model_.eval(), {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8)
+        self.model_ = quantize_module(self.model_)
         return self
 
     # ------------------------------------------------------------------ saving
