@@ -133,7 +133,11 @@ def _score(pairs: _Pairs, stance_model: StanceModel, role_model: StanceModel | N
         keep_label = np.array([lab in POSITION_ROLES for lab in role_model.labels], dtype=bool)  # type: ignore[union-attr]
         keep = keep_label[role_probs.argmax(axis=1)]
     kept = np.flatnonzero(keep)
-    stance_probs = _proba(stance_model, [pairs.text[j] for j in kept], [pairs.target_text[j] for j in kept])
+    if len(kept) == n:  # every pair goes to the stance model: no copies
+        stance_probs = _proba(stance_model, pairs.text, pairs.target_text)
+    else:
+        idx = kept.tolist()
+        stance_probs = _proba(stance_model, [pairs.text[j] for j in idx], [pairs.target_text[j] for j in idx])
     labels = stance_model.labels
     slot = np.full(n, -1, dtype=np.int64)
     slot[kept] = np.arange(len(kept))
@@ -166,12 +170,14 @@ def _added_fields(target_field: str | None, role: bool, two_stage: bool) -> set[
 
 def _records(rows: Sequence[dict[str, Any]], pairs: _Pairs, scores: _Scores, stance_model: StanceModel,
              role_model: StanceModel | None, *, two_stage: bool, target_field: str | None) -> list[dict[str, Any]]:
-    bases = [_without_added(row, _added_fields(target_field, role_model is not None, two_stage)) for row in rows]
+    added = _added_fields(target_field, role_model is not None, two_stage)
+    bases = [_without_added(row, added) for row in rows]
     labels, version = stance_model.labels, stance_model.model_version
     if scores.role_probs is None and not two_stage and target_field is None:
         # The common case, kept free of per-field branches: every pair scored by one model.
-        return [{**bases[i], "target": pairs.target[j], "stance": scores.stance_names[j],
-                 "stance_scores": dict(zip(labels, scores.stance_probs[j])), "model_version": version}
+        targets, names, probs = pairs.target, scores.stance_names, scores.stance_probs
+        return [{**bases[i], "target": targets[j], "stance": names[j],
+                 "stance_scores": dict(zip(labels, probs[j])), "model_version": version}
                 for j, i in enumerate(pairs.src)]
     role_labels = role_model.labels if role_model is not None else []
     out: list[dict[str, Any]] = []
@@ -233,5 +239,5 @@ def predict_rows(
                             text_field=text_field, wheres=wheres)
         scores = _score(pairs, stance_model, role_model, two_stage)
         out = _records(rows, pairs, scores, stance_model, role_model, two_stage=two_stage, target_field=target_field)
-    kept = sum(1 for k in scores.slot if k >= 0)
+    kept = len(scores.stance_probs)
     return out, {"pairs": len(pairs.src), "role_kept": kept if two_stage else 0, "stance_scored": kept}
