@@ -203,7 +203,10 @@ def iter_jsonl(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict[str, An
             if not raw.strip():
                 continue
             try:
-                record = json.loads(raw.rstrip(b"\r\n").decode("utf-8"))
+                line = raw.rstrip(b"\r\n")
+                if lineno == 1 and line.startswith(b"\xef\xbb\xbf"):  # a byte-order mark from a Windows editor
+                    line = line[3:]
+                record = json.loads(line.decode("utf-8"))
             except UnicodeDecodeError as exc:
                 yield lineno, None, f"undecodable bytes ({exc.reason} at byte {exc.start}); file is not UTF-8"
                 continue

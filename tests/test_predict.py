@@ -791,3 +791,17 @@ def test_predictions_record_their_lineage(models: dict[str, Path], tmp_path: Pat
     assert kinds["statements"]["path"] == str(STATEMENTS.resolve())
     assert kinds["model"]["model_version"] == record.details["model_version"]
     assert kinds["model"]["fingerprint"].startswith("sha256:")
+
+
+def test_jsonl_with_a_byte_order_mark_loses_no_row(models: dict[str, Path], tmp_path: Path) -> None:
+    inp = tmp_path / "notepad.jsonl"
+    inp.write_bytes(b"\xef\xbb\xbf" + "".join(json.dumps(s) + "\r\n" for s in _statements()[:3]).encode("utf-8"))
+    summary = predict_file(models["joint"], inp, tmp_path / "o.jsonl", targets=[K], show_progress=False)
+    assert summary.bad_rows == 0 and summary.rows_written == 3
+
+
+def test_parquet_without_a_text_column_stops(models: dict[str, Path], tmp_path: Path) -> None:
+    inp = _write(tmp_path / "in.parquet", [{"id": "a", "sentence": "The islands are Russian."}])
+    with pytest.raises(StanceError, match=r"in.parquet has no 'text' column; its columns are 'id', 'sentence' "
+                                          r"\(hint: .*--text-field sentence\)"):
+        predict_file(models["joint"], inp, tmp_path / "o.jsonl", targets=[K], show_progress=False)

@@ -30,7 +30,7 @@ __all__ = ["MANIFEST_FORMAT", "Parts", "remove_stale_temporaries", "write_empty"
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
-MANIFEST_FORMAT = "stance.predict-progress.v1"
+MANIFEST_FORMAT = "stance.predict-progress.v2"  # v2: per-part rows, sha256 and counters
 #: Per-part counters kept in the manifest; the run's totals are their sums.
 PART_COUNTERS = ("statements", "rows", "pairs", "role_kept", "stance_scored", "bad_rows", "bad_kept")
 
@@ -217,7 +217,7 @@ class Parts:
             self._write_parquet(path, index, rows, state)
         entry = {**entry, "rows": len(rows), "sha256": _sha256(path)}
         state["parts"] = state.get("parts", [])[:index] + [entry]
-        state["chunks_done"] = len(state["parts"])  # kept for readers of the v1 manifest
+        state["chunks_done"] = len(state["parts"])  # totals kept for readers of the v1 manifest
         state["statements_done"] = sum(int(p.get("statements", 0)) for p in state["parts"])
         write_json(self.manifest_path, state)
 
