@@ -143,24 +143,22 @@ class _HFEstimator:
 
 
 def load_stance_transformer(folder: Path, batch_size: int, max_length: int) -> tuple[Any, str]:
-    from stance.predict import LoadedModel, load_predictor
+    from stance.models import StanceModel
+    from stance.predict import load_predictor
 
     if (folder / "stance_model.json").is_file():
         model, _ = load_predictor(folder, batch_size=batch_size)
         return model, "stance.predict.load_predictor (the model's own predict_proba)"
     est = _HFEstimator(folder, batch_size, max_length)
     meta = {"kind": "transformer", "task": "joint", "labels": list(est.classes_), "targets": {}, "model_version": folder.name}
-    return LoadedModel(path=folder, estimator=est, meta=meta), "score_pairs via a stand-in estimator (folder has no stance_model.json)"
+    return StanceModel(estimator=est, metadata=meta, path=folder), "score_pairs via a stand-in estimator (folder has no stance_model.json)"
 
 
 def inner_torch_model(loaded: Any) -> tuple[Any, Any]:
-    from stance.predict import _torch_module
-
-    found = _torch_module(loaded.estimator)
-    if found is None:
-        raise SystemExit("the transformer estimator exposes no torch model (expected .model_ or .model)")
-    tok = getattr(loaded.estimator, "tokenizer_", None) or getattr(loaded.estimator, "tokenizer", None)
-    return found[0], tok
+    model = getattr(loaded.estimator, "model_", None)
+    if model is None:
+        raise SystemExit("the transformer estimator exposes no torch model (expected .model_)")
+    return model, getattr(loaded.estimator, "tokenizer_", None)
 
 
 # ------------------------------------------------------------------------------------------
@@ -273,13 +271,13 @@ def bench_transformer(args: Any, statements: list[str], targets: dict[str, str],
     firsts = [names[(i // len(statements)) % len(names)] for i in range(args.pairs)]
     target_ids = {v: k for k, v in targets.items()}
     if not loaded.targets:
-        loaded.meta["targets"] = dict(targets)
+        loaded.metadata["targets"] = dict(targets)
     rows = [{"text": s, "target": target_ids[f]} for s, f in zip(seconds, firsts)]
     # The model's own target list may not hold every schema target; use texts when it does not.
     if loaded.targets and not set(target_ids.values()) <= set(loaded.targets):
         rows = [{"text": s, "target": f} for s, f in zip(seconds, firsts)]
         if loaded.targets:
-            loaded.meta["targets"] = {}
+            loaded.metadata["targets"] = {}
 
     pipe = pipeline("text-classification", model=str(folder), device=-1)
     lengths = np.array([len(x) for x in tok(firsts, seconds, truncation=True, max_length=args.max_length)["input_ids"]])
@@ -326,16 +324,11 @@ def bench_transformer(args: Any, statements: list[str], targets: dict[str, str],
     # Opt-in int8 dynamic quantization: speed and agreement with the fp32 scores.
     import warnings
 
-    from stance.predict import _quantize
+    from stance.models._inference import quantize_module
 
-    class _Holder:  # the same quantization --quantize applies
-        model_ = torch_model
-
-    holder = _Holder()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        _quantize(holder, folder)
-    qmodel = holder.model_
+        qmodel = quantize_module(torch_model)  # the same quantization --quantize applies
     score_pairs(qmodel, tok, firsts[:64], seconds[:64], batch_size=args.batch_size, max_length=args.max_length)
     t_fps, t_qs = [], []
     for _ in range(args.repeats):  # interleaved, like the comparison above, so load changes hit both

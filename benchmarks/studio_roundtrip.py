@@ -84,7 +84,8 @@ def main() -> int:
     from stance.schema import labeling_config, load_schema
     from stance.studio import connect, pull, push_statements
     from stance.studio.server import read_credentials, start, stop
-    from stance.tasks import build_tasks, load_predictor, read_statements
+    from stance.models import load_model
+    from stance.tasks import build_tasks, read_statements
 
     started: Path | None = None
     if args.url:
@@ -102,7 +103,8 @@ def main() -> int:
         schema = load_schema(ROOT / "labels" / "schema.v1.yaml")
         rows = replicate(read_statements(ROOT / "tests" / "data" / "statements_small.jsonl"), args.statements)
         if args.model:
-            predictor, version = load_predictor(args.model)
+            predictor = load_model(args.model)
+            version = predictor.model_version
         else:
             predictor, version = fixture_model(), "tfidf-joint-benchmark"
         xml = labeling_config(schema, "pair")

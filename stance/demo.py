@@ -229,11 +229,13 @@ def _studio_round_trip(
     from stance.gold import attach_annotations, studio_label_sets
     from stance.schema import labeling_config
     from stance.studio import connect, pull, push_tasks, start
-    from stance.tasks import build_tasks, load_predictor
+    from stance.models import load_model
+    from stance.tasks import build_tasks
 
     st = start(data_dir, port=port)
     client = connect(data_dir=data_dir)
-    predictor, version = load_predictor(baseline)
+    predictor = load_model(baseline)
+    version = predictor.model_version
     tasks = build_tasks(statements, schema, mode="pair", predictor=predictor, model_version=version, progress=progress)
     label_sets = studio_label_sets(client, gold)
     pushed = push_tasks(client, PROJECT_TITLE, attach_annotations(tasks, label_sets), labeling_config(schema, "pair"),

@@ -184,7 +184,7 @@ def evaluate(model_dir: str | os.PathLike[str], data_dir: str | os.PathLike[str]
     from stance.train import load_dataset_dir, task_data
 
     model = load_model(model_dir)
-    meta = model.metadata_
+    meta = model.metadata
     task = meta["task"]
     ds, info = load_dataset_dir(data_dir)
     m_schema, d_schema = meta.get("schema_version"), (info or {}).get("schema_version")
@@ -195,8 +195,8 @@ def evaluate(model_dir: str | os.PathLike[str], data_dir: str | os.PathLike[str]
     if len(td) == 0:
         raise StanceError(f"dataset {data_dir}: split {split!r} has no labeled rows for the {task!r} task",
                           hint="choose another --split, or label more statements")
-    if hasattr(model, "progress"):
-        model.progress = progress
+    if "progress" in model.estimator.get_params(deep=False):
+        model.estimator.set_params(progress=progress)
     probs = np.asarray(model.predict_proba(td.X), dtype=np.float64)
     classes = [str(c) for c in model.classes_]
     pred = np.asarray(classes, dtype=object)[probs.argmax(axis=1)]

@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from stance.errors import StanceError
 
-__all__ = ["atomic_write", "write_jsonl", "read_jsonl", "write_json", "read_json", "read_yaml", "check_output_path", "check_not_input"]
+__all__ = ["atomic_write", "write_jsonl", "read_jsonl", "write_json", "read_json", "read_yaml", "check_output_path", "check_not_input", "iter_jsonl"]
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
@@ -187,6 +187,38 @@ def read_yaml(path: str | os.PathLike[str], *, what: str = "YAML file", hint: st
                           hint="fix the YAML syntax") from None
 
 
+def iter_jsonl(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
+    """Stream ``(line_number, record, problem)`` from a JSON Lines file, never raising for a bad line.
+
+    ``record`` is ``None`` and ``problem`` says why for a line that is not one UTF-8 JSON object;
+    blank lines are skipped. :func:`read_jsonl` (strict) and ``stance predict`` (which reports
+    and skips bad rows) both read through this one function.
+
+    Example:
+        >>> for lineno, rec, problem in iter_jsonl("statements.jsonl"):
+        ...     print(lineno, rec["id"] if rec else problem)
+    """
+    with Path(path).open("rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            try:
+                line = raw.rstrip(b"\r\n")
+                if lineno == 1 and line.startswith(b"\xef\xbb\xbf"):  # a byte-order mark from a Windows editor
+                    line = line[3:]
+                record = json.loads(line.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                yield lineno, None, f"undecodable bytes ({exc.reason} at byte {exc.start}); file is not UTF-8"
+                continue
+            except json.JSONDecodeError as exc:
+                yield lineno, None, f"not valid JSON ({exc.msg} at column {exc.colno})"
+                continue
+            if not isinstance(record, dict):
+                yield lineno, None, f"expected a JSON object, found {type(record).__name__}"
+                continue
+            yield lineno, record, ""
+
+
 def read_jsonl(path: str | os.PathLike[str], *, what: str = "JSONL file") -> Iterator[tuple[int, dict[str, Any]]]:
     """Stream ``(line_number, record)`` pairs from a JSON Lines file; blank lines are skipped.
 
@@ -200,22 +232,10 @@ def read_jsonl(path: str | os.PathLike[str], *, what: str = "JSONL file") -> Ite
     path = Path(path)
     if not path.is_file():
         raise StanceError(f"{what} {path} does not exist", hint="check the path")
-    with path.open("rb") as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            if not raw.strip():
-                continue
-            try:
-                record = json.loads(raw.decode("utf-8"))
-            except UnicodeDecodeError as exc:
-                raise StanceError(f"{path} line {lineno}: not UTF-8 ({exc.reason})", hint="re-encode the file as UTF-8") from None
-            except json.JSONDecodeError as exc:
-                raise StanceError(
-                    f"{path} line {lineno}: not valid JSON ({exc.msg} at column {exc.colno})",
-                    hint="fix or remove that line",
-                ) from None
-            if not isinstance(record, dict):
-                raise StanceError(
-                    f"{path} line {lineno}: expected a JSON object, found {type(record).__name__}",
-                    hint="each line must be one object such as {\"text\": ...}",
-                )
-            yield lineno, record
+    hints = {"undecodable": "re-encode the file as UTF-8", "not valid JSON": "fix or remove that line"}
+    for lineno, record, problem in iter_jsonl(path):
+        if record is None:
+            hint = next((h for k, h in hints.items() if problem.startswith(k)),
+                        "each line must be one object such as {\"text\": ...}")
+            raise StanceError(f"{path} line {lineno}: {problem}", hint=hint)
+        yield lineno, record

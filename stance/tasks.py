@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -30,7 +30,7 @@ __all__ = [
     "build_tasks",
     "add_predictions",
     "task_key",
-    "load_predictor",
+    "write_tasks",
     "PREDICTION_BATCH",
 ]
 
@@ -184,9 +184,7 @@ def _base_data(s: dict[str, Any], prev: str, nxt: str, schema: Schema) -> dict[s
 
 
 def _predictor_task(predictor: Predictor, schema: Schema) -> str:
-    task = getattr(predictor, "task", None)
-    if task is None:  # models from stance.models.load_model carry their stance_model.json here
-        task = (getattr(predictor, "metadata_", None) or {}).get("task")
+    task = getattr(predictor, "task", None)  # a stance.models.StanceModel says it; a bare estimator may not
     if task in ("role", "stance", "joint"):
         return str(task)
     classes = {str(c) for c in predictor.classes_}
@@ -303,7 +301,7 @@ def add_predictions(
         The same task list.
 
     Example:
-        >>> tasks = add_predictions(build_tasks(statements, schema), schema, load_predictor("runs/tfidf")[0])
+        >>> tasks = add_predictions(build_tasks(statements, schema), schema, load_model("runs/tfidf"))
         >>> tasks[0]["predictions"][0]["result"][0]["from_name"]
         'stance'
     """
@@ -319,20 +317,55 @@ def add_predictions(
             f"the model's labels {unknown} are not {kind} labels of schema version {schema.version}",
             hint=f"expected labels among {sorted(allowed)}",
         )
-    meta = getattr(predictor, "metadata_", None) or {}
-    version = model_version or str(getattr(predictor, "model_version", "") or meta.get("model_version") or "unknown")
-    control = "role" if kind == "role" else "stance"
-
+    version = model_version or str(getattr(predictor, "model_version", "") or "unknown")
     if mode == "pair":
-        X = [{"text": t["data"]["text"], "target": t["data"]["target_name"]} for t in tasks]
-        proba = _predict(predictor, X, progress=progress)
-        for task, row in zip(tasks, proba):
-            best = max(range(len(classes)), key=row.__getitem__)
-            task["predictions"] = [{"model_version": version, "score": row[best],
-                                    "result": [_choice(control, classes[best], row[best])]}]
-        return tasks
+        _pair_predictions(tasks, predictor, classes, kind, version, progress=progress)
+    else:
+        _discovery_predictions(tasks, predictor, classes, kind, version, chosen, progress=progress)
+    return tasks
 
-    # Discovery mode: one model run per statement × target, folded back into one prediction a task.
+
+def _pair_predictions(tasks: list[dict[str, Any]], predictor: Predictor, classes: list[str], kind: str, version: str,
+                      *, progress: bool) -> None:
+    control = "role" if kind == "role" else "stance"
+    X = [{"text": t["data"]["text"], "target": t["data"]["target_name"]} for t in tasks]
+    proba = _predict(predictor, X, progress=progress)
+    for task, row in zip(tasks, proba):
+        best = max(range(len(classes)), key=row.__getitem__)
+        task["predictions"] = [{"model_version": version, "score": row[best],
+                                "result": [_choice(control, classes[best], row[best])]}]
+
+
+def _joint_result(chosen: Sequence[Target], rows: list[list[float]], classes: list[str]) -> tuple[list[dict[str, Any]], float]:
+    """Discovery mode, joint model: the targets with a position, and one stance choice for each."""
+    picked = []
+    for t, row in zip(chosen, rows):
+        best = max(range(len(classes)), key=row.__getitem__)
+        if classes[best] != "None":
+            picked.append((t, classes[best], row[best]))
+    if not picked:
+        return [], min(max(row) for row in rows)
+    score = min(p for _, _, p in picked)
+    result = [{"from_name": "targets", "to_name": "text", "type": "choices",
+               "value": {"choices": [t.id for t, _, _ in picked]}, "score": score}]
+    return result + [_choice(f"stance_{t.id}", label, p) for t, label, p in picked], score
+
+
+def _role_result(text: str, rows: list[list[float]], classes: list[str]) -> tuple[list[dict[str, Any]], float]:
+    """Discovery mode, role model: the statement's role as one span, from its most argumentative pairing."""
+    arg = [j for j, c in enumerate(classes) if c != "None"]
+    best_row = max(rows, key=lambda r: max((r[j] for j in arg), default=0.0))
+    best = max(range(len(classes)), key=best_row.__getitem__)
+    score = best_row[best]
+    if classes[best] == "None":
+        return [], score
+    return [{"id": "pred0", "from_name": "span", "to_name": "text", "type": "labels", "score": score,
+             "value": {"start": 0, "end": len(text), "text": text, "labels": [classes[best]]}}], score
+
+
+def _discovery_predictions(tasks: list[dict[str, Any]], predictor: Predictor, classes: list[str], kind: str,
+                           version: str, chosen: Sequence[Target], *, progress: bool) -> None:
+    """One model run per statement × target, folded back into one prediction a task."""
     if kind == "stance":
         raise StanceError(
             "a `stance` model (Favor/Against only) cannot say which targets a statement takes a position on",
@@ -343,63 +376,52 @@ def add_predictions(
     n = len(chosen)
     for i, task in enumerate(tasks):
         rows = proba[i * n : (i + 1) * n]
-        result: list[dict[str, Any]] = []
         if kind == "joint":
-            picked = []
-            for t, row in zip(chosen, rows):
-                best = max(range(len(classes)), key=row.__getitem__)
-                if classes[best] != "None":
-                    picked.append((t, classes[best], row[best]))
-            if picked:
-                score = min(p for _, _, p in picked)
-                result.append({"from_name": "targets", "to_name": "text", "type": "choices",
-                               "value": {"choices": [t.id for t, _, _ in picked]}, "score": score})
-                result += [_choice(f"stance_{t.id}", label, p) for t, label, p in picked]
-            else:
-                score = min(max(row) for row in rows)
-        else:  # role model: the statement's role as one span, from its most argumentative target pairing
-            text = task["data"]["text"]
-            arg = [j for j, c in enumerate(classes) if c != "None"]
-            best_row = max(rows, key=lambda r: max((r[j] for j in arg), default=0.0))
-            best = max(range(len(classes)), key=best_row.__getitem__)
-            score = best_row[best]
-            if classes[best] != "None":
-                result.append({"id": "pred0", "from_name": "span", "to_name": "text", "type": "labels", "score": score,
-                               "value": {"start": 0, "end": len(text), "text": text, "labels": [classes[best]]}})
+            result, score = _joint_result(chosen, rows, classes)
+        else:
+            result, score = _role_result(task["data"]["text"], rows, classes)
         task["predictions"] = [{"model_version": version, "score": float(score), "result": result}]
-    return tasks
 
+def write_tasks(output: str | Path, tasks: list[dict[str, Any]], schema: Schema, *, mode: str,
+                label_config: str | None = None, statements_path: str | Path | None = None,
+                model_version: str | None = None) -> Path | None:
+    """Write tasks as Label Studio import JSON, the labelling config beside it, and their lineage.
 
-def load_predictor(model_dir: str | Path) -> tuple[Predictor, str]:
-    """Load a saved model folder (``stance train`` output) for pre-annotations.
+    The lineage record (``OUTPUT.lineage.json``) names the statements file and records the
+    schema and guidelines versions, the mode and the pre-annotating model's version.
 
     Args:
-        model_dir: A folder holding ``stance_model.json``.
+        output: The tasks JSON file.
+        tasks: Tasks from :func:`build_tasks`.
+        schema: The schema they were built with.
+        mode: ``pair`` or ``discovery``.
+        label_config: The labelling config XML, written to ``OUTPUT`` with suffix ``.label_config.xml``.
+        statements_path: The statements file the tasks came from.
+        model_version: The model that pre-annotated them, if any.
 
     Returns:
-        ``(estimator, model_version)``; the estimator carries its metadata on ``metadata_``.
-
-    Raises:
-        StanceError: when the folder is not a stance model (from :func:`stance.models.load_model`).
+        The labelling config path (``None`` when no config was given).
 
     Example:
-        >>> predictor, version = load_predictor("runs/tfidf-joint")
+        >>> write_tasks("tasks.json", tasks, schema, mode="pair", label_config=xml)  # doctest: +SKIP
     """
-    from stance.models import load_model  # lazy: a transformer model imports torch
+    from stance.io import atomic_write, write_json
+    from stance.lineage import input_ref, write_lineage
 
-    model = load_model(model_dir)
-    if not isinstance(model, Predictor):
-        raise StanceError(f"the model in {model_dir} has no predict_proba/classes_", hint="retrain it with `stance train`")
-    meta = getattr(model, "metadata_", None) or {}
-    return model, str(meta.get("model_version") or Path(model_dir).name)
+    output = Path(output)
+    if statements_path is not None:
+        from stance.io import check_not_input
 
-
-def iter_chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    """Yield consecutive slices of at most ``size`` items.
-
-    Example:
-        >>> [len(c) for c in iter_chunks(list(range(5)), 2)]
-        [2, 2, 1]
-    """
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
+        check_not_input(output, [statements_path], option="-o")
+    write_json(output, tasks, indent=None)
+    config_path = None
+    if label_config is not None:
+        config_path = output.with_suffix(".label_config.xml")
+        with atomic_write(config_path) as fh:
+            fh.write(label_config)
+    inputs = [input_ref(statements_path, "statements")] if statements_path is not None else []
+    write_lineage(output, "tasks", inputs=inputs, details={
+        "schema_version": schema.version, "guidelines_version": schema.guidelines_version, "mode": mode,
+        "tasks": len(tasks), "model_version": model_version,
+        "label_config": str(config_path) if config_path is not None else None})
+    return config_path

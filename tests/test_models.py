@@ -47,9 +47,9 @@ def test_tfidf_contract_and_round_trip(tmp_path: Path) -> None:
     # list of dicts works the same as a DataFrame
     assert np.allclose(clf.predict_proba(Xt.to_dict("records")), proba)
     loaded = load_model(_save(clf, tmp_path, "tfidf"))
-    assert isinstance(loaded, TfidfStanceClassifier)
+    assert isinstance(loaded.estimator, TfidfStanceClassifier)
     assert np.array_equal(loaded.predict_proba(Xt), proba)
-    assert loaded.metadata_["labels"] == STANCE and loaded.metadata_["format"] == "stance.model.v1"
+    assert loaded.metadata["labels"] == STANCE and loaded.metadata["format"] == "stance.model.v1"
 
 
 def test_tfidf_learns_the_fixture() -> None:
@@ -165,6 +165,7 @@ def test_transformer_trains_saves_and_loads_with_pipeline(tmp_path: Path) -> Non
 
     # frozen-layer cache gives the same logits as the full model (up to float16 storage)
     cache: dict = {}
+    loaded = loaded.estimator  # the fitted estimator inside the StanceModel
     ids, types = loaded._encode(list(Xv.target), list(Xv.text))
     loaded.freeze_layers = 4
     keys = list(range(len(ids)))
@@ -199,3 +200,16 @@ def test_mask_target_replaces_target_words() -> None:
                                               ["Human cloning should be banned.", "Clones are people.", "The weather was fine."]])
     block = plain.vectorize_texts(["Human cloning should be banned.", "Clones are people.", "The weather was fine."])
     assert plain._mention_from_block(block, ["cloning"] * 3).tolist() == [1.0, 1.0, 0.0]
+
+
+def test_load_model_gives_one_model_with_metadata_type(tmp_path: Path) -> None:
+    from stance.models import StanceModel
+
+    X, y = _rows("train")
+    clf = TfidfStanceClassifier(min_df=1).fit(X, y)
+    loaded = load_model(_save(clf, tmp_path, "tfidf"))
+    assert isinstance(loaded, StanceModel) and not hasattr(loaded, "metadata_")
+    assert loaded.task == "joint" and loaded.labels == [str(c) for c in clf.classes_]
+    assert loaded.model_version == loaded.metadata["model_version"] and loaded.path == tmp_path / "model"
+    with pytest.raises(StanceError, match="does not support quantization"):
+        loaded.quantize()

@@ -115,7 +115,7 @@ def test_jsonl_rows_keep_input_fields_and_match_the_model(models: dict[str, Path
         assert {k: row[k] for k in source} == source  # input fields kept unchanged
         assert row["stance"] == labels[int(np.argmax(probs))]
         assert [row["stance_scores"][lab] for lab in labels] == pytest.approx(probs.tolist(), abs=1e-9)
-        assert row["model_version"] == model.version
+        assert row["model_version"] == model.model_version
         assert "role" not in row
 
 
@@ -339,8 +339,8 @@ def test_two_stage_matches_running_both_models_by_hand(models: dict[str, Path], 
         assert rows[i]["stage"] == "role" and rows[i]["stance"] is None and rows[i]["stance_scores"] is None
     for i, row in enumerate(rows):
         assert [row["role_scores"][lab] for lab in role_lab] == pytest.approx(role_p[i].tolist(), abs=1e-9)
-        assert row["role_model_version"] == role.metadata_["model_version"]
-        assert row["model_version"] == stance.metadata_["model_version"]
+        assert row["role_model_version"] == role.metadata["model_version"]
+        assert row["model_version"] == stance.metadata["model_version"]
     assert summary.pairs == len(rows) and summary.role_kept == len(kept) == summary.stance_scored
 
 
@@ -432,7 +432,8 @@ def test_unknown_target_in_a_row_names_the_line(models: dict[str, Path], tmp_pat
     inp = _write(tmp_path / "in.jsonl", [{"text": "The islands are Russian.", "target": K},
                                          {"text": "Whaling must stop.", "target": "whaling"}])
     with pytest.raises(StanceError, match=r"in.jsonl line 2: target 'whaling' is unknown to model"):
-        predict_file(models["joint"], inp, tmp_path / "o.jsonl", target_field="target", show_progress=False)
+        predict_file(models["joint"], inp, tmp_path / "o.jsonl", target_field="target", on_error="fail",
+                     show_progress=False)
 
 
 def test_missing_model_folder(tmp_path: Path) -> None:
@@ -563,3 +564,244 @@ def test_transformer_path_matches_the_plain_pipeline_and_quantize_runs(transform
     assert q.rows_written == 28
     diffs = [abs(a["stance_scores"][lab] - b["stance_scores"][lab]) for a, b in zip(rows, quantized) for lab in a["stance_scores"]]
     assert 0 < max(diffs) < 0.2  # int8 really ran, and stayed close
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 12: nothing lost, nothing clobbered
+
+
+def test_resume_recomputes_a_truncated_part(models: dict[str, Path], tmp_path: Path) -> None:
+    full = tmp_path / "full.jsonl"
+    predict_file(models["joint"], STATEMENTS, full, chunk_size=3, show_progress=False)
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(_Interrupt):
+        predict_file(models["joint"], STATEMENTS, out, chunk_size=3, show_progress=False, after_chunk=_stop_after(3))
+    part = tmp_path / "out.jsonl.parts" / "chunk-000001.jsonl"
+    data = part.read_bytes()
+    part.write_bytes(data[: len(data) - 40])  # a half-written last line, as after a crash of the disk cache
+    scored: list[int] = []
+    summary = predict_file(models["joint"], STATEMENTS, out, chunk_size=3, show_progress=False, resume=True,
+                           after_chunk=lambda i, done: scored.append(i))
+    assert scored == [1, 2, 3, 4]  # the damaged part and everything after it, nothing before
+    assert out.read_bytes() == full.read_bytes()
+    assert summary.rows_written == 28 and summary.statements == 14
+    assert any("chunk-000001.jsonl" in w and "sha256" in w for w in summary.warnings)
+
+
+def test_resume_recomputes_a_part_whose_row_count_differs(models: dict[str, Path], tmp_path: Path) -> None:
+    full = tmp_path / "full.csv"
+    predict_file(models["joint"], STATEMENTS, full, chunk_size=3, show_progress=False)
+    out = tmp_path / "out.csv"
+    with pytest.raises(_Interrupt):
+        predict_file(models["joint"], STATEMENTS, out, chunk_size=3, show_progress=False, after_chunk=_stop_after(2))
+    parts = tmp_path / "out.csv.parts"
+    manifest = json.loads((parts / "manifest.json").read_text(encoding="utf-8"))
+    manifest["parts"][0]["rows"] += 1  # the file hashes right, but holds fewer rows than recorded
+    (parts / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    scored: list[int] = []
+    summary = predict_file(models["joint"], STATEMENTS, out, chunk_size=3, show_progress=False, resume=True,
+                           after_chunk=lambda i, done: scored.append(i))
+    assert scored == [0, 1, 2, 3, 4]
+    assert out.read_bytes() == full.read_bytes()
+    assert any("holds 6 rows, the manifest records 7" in w for w in summary.warnings)
+
+
+def test_stale_temporaries_of_killed_runs_are_removed(models: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(_Interrupt):
+        predict_file(models["joint"], STATEMENTS, out, chunk_size=3, show_progress=False, after_chunk=_stop_after(1))
+    # What a SIGKILL in the middle of atomic writes leaves behind: the joined output and a part being written.
+    stale_out = tmp_path / ".out.jsonl.k2j4x9_q.part"
+    stale_out.write_bytes(b'{"id": "half' * 1000)
+    stale_part = tmp_path / "out.jsonl.parts" / ".chunk-000001.jsonl.a8b7c6.part"
+    stale_part.write_bytes(b'{"id": "half')
+    other = tmp_path / ".notes.txt.abc.part"  # another file's temporary is not ours to remove
+    other.write_text("keep", encoding="utf-8")
+    summary = predict_file(models["joint"], STATEMENTS, out, chunk_size=3, show_progress=False, resume=True)
+    assert not stale_out.exists() and not stale_part.exists()
+    assert other.exists()
+    assert len(_read(out)) == 28
+    assert any("left by an interrupted run" in w for w in summary.warnings)
+
+
+def test_csv_without_a_text_column_stops_and_names_the_columns(models: dict[str, Path], tmp_path: Path) -> None:
+    inp = _write(tmp_path / "tweets.csv", [{"id": "t1", "Tweet": "The islands are Russian.", "Target": "kurils"}])
+    with pytest.raises(StanceError, match=r"tweets.csv has no 'text' column; its columns are 'id', 'Tweet', 'Target' "
+                                          r"\(hint: .*--text-field Tweet\)"):
+        predict_file(models["joint"], inp, tmp_path / "o.csv", targets=[K], show_progress=False)
+    assert not (tmp_path / "o.csv").exists()
+    summary = predict_file(models["joint"], inp, tmp_path / "o.csv", targets=[K], text_field="Tweet", show_progress=False)
+    assert summary.rows_written == 1
+
+
+def test_one_unknown_target_under_skip_is_a_bad_row(models: dict[str, Path], tmp_path: Path) -> None:
+    rows = [{"id": f"s{i}", "text": s["text"], "target": K if i % 2 else T} for i, s in enumerate(_statements()[:10])]
+    rows[3]["target"] = "whaling"
+    inp = _write(tmp_path / "in.jsonl", rows)
+    summary = predict_file(models["joint"], inp, tmp_path / "o.jsonl", target_field="target", show_progress=False)
+    assert summary.bad_rows == 1 and summary.rows_written == 9
+    assert len(summary.bad_examples) == 1
+    assert str(summary.bad_examples[0]).startswith("in.jsonl line 4: target 'whaling' is unknown to model")
+    assert [r["id"] for r in _read(tmp_path / "o.jsonl")] == [r["id"] for i, r in enumerate(rows) if i != 3]
+
+
+def test_empty_input_warns(models: dict[str, Path], tmp_path: Path) -> None:
+    inp = tmp_path / "empty.jsonl"
+    inp.write_text("\n", encoding="utf-8")
+    summary = predict_file(models["joint"], inp, tmp_path / "o.jsonl", targets=[K], show_progress=False)
+    assert summary.statements == 0
+    assert any("holds no statements" in w for w in summary.warnings)
+    result = CliRunner().invoke(app, ["predict", str(models["joint"]), str(inp), "-o", str(tmp_path / "o2.jsonl"),
+                                      "--targets", K, "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "warning: " in result.output and "holds no statements" in result.output
+
+
+def test_edited_kind_in_the_metadata_names_the_mismatch(models: dict[str, Path], tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "m"
+    shutil.copytree(models["joint"], folder)
+    meta = json.loads((folder / "stance_model.json").read_text(encoding="utf-8"))
+    meta["kind"] = "transformer"
+    (folder / "stance_model.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(StanceError, match=r"stance_model.json says kind 'transformer', but the folder holds a tfidf model"):
+        predict_file(folder, STATEMENTS, tmp_path / "o.jsonl", show_progress=False)
+
+
+def test_metadata_that_is_a_list_says_so(models: dict[str, Path], tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "m"
+    shutil.copytree(models["joint"], folder)
+    (folder / "stance_model.json").write_text(json.dumps([{"format": "stance.model.v1"}]), encoding="utf-8")
+    with pytest.raises(StanceError, match=r"stance_model.json holds a JSON list, expected a JSON object") as info:
+        predict_file(folder, STATEMENTS, tmp_path / "o.jsonl", show_progress=False)
+    assert "format 'list'" not in str(info.value)
+
+
+def test_symlink_to_itself_is_named_as_a_loop(models: dict[str, Path], tmp_path: Path) -> None:
+    loop = tmp_path / "statements.jsonl"
+    loop.symlink_to(loop)
+    with pytest.raises(StanceError, match=r"input .*statements.jsonl is a symbolic link that loops"):
+        predict_file(models["joint"], loop, tmp_path / "o.jsonl", show_progress=False)
+    model_loop = tmp_path / "model"
+    model_loop.symlink_to(model_loop)
+    with pytest.raises(StanceError, match=r"model folder .*model is a symbolic link that loops"):
+        predict_file(model_loop, STATEMENTS, tmp_path / "o.jsonl", show_progress=False)
+
+
+def test_immutable_output_names_the_output_not_the_temporary(models: dict[str, Path], tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    out = tmp_path / "preds.jsonl"
+    out.write_text("earlier results\n", encoding="utf-8")
+    if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(out)], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i is not available here (needs root and an ext4-like file system)")
+    try:
+        with pytest.raises(StanceError) as info:
+            predict_file(models["joint"], STATEMENTS, out, targets=[K], show_progress=False)
+    finally:
+        subprocess.run(["chattr", "-i", str(out)], check=True)
+    message = str(info.value)
+    assert message.startswith(f"cannot write {out}:") and ".part" not in message
+    assert "immutable" in message and "lsattr" in message
+    assert out.read_text(encoding="utf-8") == "earlier results\n"
+
+
+def test_cli_reports_each_bad_row_once(models: dict[str, Path], tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    inp = tmp_path / "bad.jsonl"
+    inp.write_bytes(BAD_JSONL)
+    script = "import sys; from stance.cli import main; sys.argv = ['stance'] + sys.argv[1:]; main()"
+    proc = subprocess.run([sys.executable, "-c", script, "predict", str(models["joint"]), str(inp), "-o",
+                           str(tmp_path / "o.jsonl"), "--targets", K, "--no-progress"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    for line in (2, 3, 4, 5, 6, 7):
+        assert proc.stderr.count(f"bad.jsonl line {line}:") == 1, proc.stderr
+
+
+def test_output_that_is_the_input_through_a_hard_link_is_refused(models: dict[str, Path], tmp_path: Path) -> None:
+    import os
+
+    inp = _write(tmp_path / "in.jsonl", _statements())
+    os.link(inp, tmp_path / "alias.jsonl")
+    with pytest.raises(StanceError, match=r"output .*alias.jsonl is the input .*in.jsonl"):
+        predict_file(models["joint"], inp, tmp_path / "alias.jsonl", show_progress=False)
+    assert _read(inp) == _statements()
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 14: the rows' own target field by default; targets never seen in training
+
+
+def test_rows_with_a_target_field_use_it_by_default(models: dict[str, Path], tmp_path: Path) -> None:
+    rows = [{"id": s["id"], "text": s["text"], "target": K if i % 2 else T} for i, s in enumerate(_statements())]
+    inp = _write(tmp_path / "test.csv", rows)
+    summary = predict_file(models["joint"], inp, tmp_path / "o.jsonl", show_progress=False)
+    out = _read(tmp_path / "o.jsonl")
+    assert len(out) == len(rows) and [r["target"] for r in out] == [r["target"] for r in rows]
+    assert "input_target" not in out[0]
+    assert summary.target_source.startswith("each row's 'target' field")
+    # --all-targets (or --targets) overrides: every row against each target of the model.
+    summary = predict_file(models["joint"], inp, tmp_path / "all.jsonl", all_targets=True, show_progress=False)
+    every = _read(tmp_path / "all.jsonl")
+    assert len(every) == 2 * len(rows) and every[0]["input_target"] == rows[0]["target"]
+    assert summary.target_source == "all 2 targets of the model"
+    predict_file(models["joint"], inp, tmp_path / "t.jsonl", targets=[K], show_progress=False)
+    assert [r["target"] for r in _read(tmp_path / "t.jsonl")] == [K] * len(rows)
+    result = CliRunner().invoke(app, ["predict", str(models["joint"]), str(inp), "-o", str(tmp_path / "cli.jsonl"),
+                                      "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "targets: each row's 'target' field" in result.output
+    with pytest.raises(StanceError, match="give only one of --targets, --all-targets"):
+        predict_file(models["joint"], inp, tmp_path / "x.jsonl", targets=[K], all_targets=True, show_progress=False)
+
+
+def test_a_target_never_seen_in_training_is_named(models: dict[str, Path], tmp_path: Path) -> None:
+    new = "Commercial whaling in the North Pacific"
+    rows = [{"id": "a", "text": "Japan should stop hunting whales.", "target": new},
+            {"id": "b", "text": "The islands are Russian.", "target": K}]
+    inp = _write(tmp_path / "in.jsonl", rows)
+    summary = predict_file(models["joint"], inp, tmp_path / "o.jsonl", show_progress=False)
+    assert summary.unseen_targets == [new] and summary.rows_written == 2
+    assert any(new in w and "never seen in training" in w for w in summary.warnings)
+    result = CliRunner().invoke(app, ["predict", str(models["joint"]), str(STATEMENTS), "-o", str(tmp_path / "c.jsonl"),
+                                      "--targets", f"{K},{new}", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert f"warning: target(s) never seen in training, scored zero-shot: '{new}'" in result.output
+    seen = predict_file(models["joint"], STATEMENTS, tmp_path / "k.jsonl", targets=[K], show_progress=False)
+    assert seen.unseen_targets == [] and not seen.warnings
+
+
+def test_predictions_record_their_lineage(models: dict[str, Path], tmp_path: Path) -> None:
+    from stance.lineage import read_lineage
+    from stance.models import load_model
+
+    out = tmp_path / "o.jsonl"
+    predict_file(models["joint"], STATEMENTS, out, targets=[K], show_progress=False)
+    record = read_lineage(out)
+    assert record is not None and record.kind == "predictions"
+    assert record.details["model_version"] == load_model(models["joint"]).model_version
+    kinds = {i["kind"]: i for i in record.inputs}
+    assert kinds["statements"]["path"] == str(STATEMENTS.resolve())
+    assert kinds["model"]["model_version"] == record.details["model_version"]
+    assert kinds["model"]["fingerprint"].startswith("sha256:")
+
+
+def test_jsonl_with_a_byte_order_mark_loses_no_row(models: dict[str, Path], tmp_path: Path) -> None:
+    inp = tmp_path / "notepad.jsonl"
+    inp.write_bytes(b"\xef\xbb\xbf" + "".join(json.dumps(s) + "\r\n" for s in _statements()[:3]).encode("utf-8"))
+    summary = predict_file(models["joint"], inp, tmp_path / "o.jsonl", targets=[K], show_progress=False)
+    assert summary.bad_rows == 0 and summary.rows_written == 3
+
+
+def test_parquet_without_a_text_column_stops(models: dict[str, Path], tmp_path: Path) -> None:
+    inp = _write(tmp_path / "in.parquet", [{"id": "a", "sentence": "The islands are Russian."}])
+    with pytest.raises(StanceError, match=r"in.parquet has no 'text' column; its columns are 'id', 'sentence' "
+                                          r"\(hint: .*--text-field sentence\)"):
+        predict_file(models["joint"], inp, tmp_path / "o.jsonl", targets=[K], show_progress=False)

@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 from stance.cli import app
 from stance.errors import StanceError
 from stance.schema import Schema, load_schema
-from stance.tasks import build_tasks, load_predictor, read_statements
+from stance.models import load_model
+from stance.tasks import build_tasks, read_statements
 
 PAIR_FIELDS = {
     "text", "target", "target_name", "target_definition", "statement_id", "doc_id", "holder", "holder_type",
@@ -145,7 +146,7 @@ def test_model_labels_must_fit_the_schema(statements: list[dict[str, Any]], sche
 
 def test_load_predictor_refuses_a_plain_folder(tmp_path: Path) -> None:
     with pytest.raises(StanceError, match=r"is not a stance model folder"):
-        load_predictor(tmp_path)
+        load_model(tmp_path)
 
 
 def test_saved_model_folder_plugs_in(statements: list[dict[str, Any]], schema: Schema, joint_model: Any,
@@ -156,7 +157,8 @@ def test_saved_model_folder_plugs_in(statements: list[dict[str, Any]], schema: S
     meta = make_metadata(kind="tfidf", task="joint", labels=list(joint_model.classes_), config={"params": {}},
                          fingerprint="sha256:0123456789abcdef", schema_version="1")
     save_model(joint_model, tmp_path / "model", meta)
-    predictor, version = load_predictor(tmp_path / "model")
+    predictor = load_model(tmp_path / "model")
+    version = predictor.model_version
     assert version == meta["model_version"]
     tasks = build_tasks(statements[:3], schema, targets=["kuril_sovereignty"], predictor=predictor, model_version=version)
     assert [t["predictions"][0]["model_version"] for t in tasks] == [version] * 3
@@ -245,3 +247,27 @@ def test_role_model_marks_the_statement_as_a_span_in_discovery(statements: list[
         for r in task["predictions"][0]["result"]:
             assert r["from_name"] == "span" and r["value"]["labels"][0] in ("Claim", "Premise")
             assert r["value"]["text"] == task["data"]["text"][r["value"]["start"] : r["value"]["end"]]
+
+
+def test_tasks_json_records_schema_and_guidelines_versions(fixtures_dir: Path, schema: Schema, tmp_path: Path) -> None:
+    from stance.lineage import read_lineage
+
+    out = tmp_path / "tasks.json"
+    result = CliRunner().invoke(app, ["tasks", str(fixtures_dir / "statements_small.jsonl"), "-o", str(out),
+                                      "--targets", "kuril_sovereignty", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    record = read_lineage(out)
+    assert record is not None and record.kind == "tasks"
+    assert record.details["schema_version"] == schema.version
+    assert record.details["guidelines_version"] == schema.guidelines_version
+    assert record.inputs[0]["kind"] == "statements"
+    assert record.inputs[0]["path"] == str((fixtures_dir / "statements_small.jsonl").resolve())
+
+
+def test_tasks_module_does_not_import_models() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, stance.tasks; print(any(m == 'stance.models' or m.startswith('stance.models.') for m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -59,7 +59,7 @@ def test_train_is_deterministic(data_dir: Path, tmp_path: Path) -> None:
     b = load_model(train(data_dir, tmp_path / "b", config=cfg).model_dir)
     rows = [{"text": r["text"], "target": r["target_text"]} for r in fixture_rows()]
     assert np.array_equal(a.predict_proba(rows), b.predict_proba(rows))
-    assert a.metadata_["data_fingerprint"] == b.metadata_["data_fingerprint"]
+    assert a.metadata["data_fingerprint"] == b.metadata["data_fingerprint"]
 
 
 def test_missing_columns_named(tmp_path: Path) -> None:

@@ -21,7 +21,11 @@ def predict_command(
     output: Path = typer.Option(..., "--output", "-o", help="Output file (.jsonl, .csv or .parquet)."),
     fmt: Optional[str] = typer.Option(None, "--format", help="jsonl, csv or parquet (default: from the output suffix)."),
     targets: Optional[str] = typer.Option(None, "--targets", help="Comma-separated target ids: every statement against each."),
-    target_field: Optional[str] = typer.Option(None, "--target-field", help="Field holding each row's target id."),
+    target_field: Optional[str] = typer.Option(None, "--target-field",
+                                               help="Field holding each row's target id or text "
+                                                    "(default: 'target' when the rows have it)."),
+    all_targets: bool = typer.Option(False, "--all-targets",
+                                     help="Every statement against each target of the model, even when rows carry a target."),
     role_model: Optional[Path] = typer.Option(None, "--role-model", help="Role model folder (adds role and role_scores)."),
     two_stage: Optional[bool] = typer.Option(None, "--two-stage/--no-two-stage",
                                              help="Predict stance only for statements the role model marks Claim or Premise "
@@ -33,28 +37,32 @@ def predict_command(
     split: Optional[str] = typer.Option(None, "--split", help="Dataset input: predict this split only."),
     text_field: str = typer.Option("text", "--text-field", help="Field holding the statement text."),
     quantize: bool = typer.Option(False, "--quantize", help="int8 dynamic quantization of transformer models (faster; scores shift slightly)."),
-    no_progress: bool = typer.Option(False, "--no-progress", help="Hide the progress bar."),
+    progress: Optional[bool] = typer.Option(None, "--progress/--no-progress",
+                                            help="Progress bar (default: only on a terminal)."),
 ) -> None:
     """Predict stance (and argument role) for every statement of INPUT, streaming in chunks."""
-    from stance.predict import predict_file
+    from stance.predict import PredictOptions, predict_file
 
     target_list = [t.strip() for t in targets.split(",")] if targets is not None else None
-    summary = predict_file(
-        model_dir, input_path, output, fmt=fmt, targets=target_list, target_field=target_field,
-        role_model_dir=role_model, two_stage=two_stage, resume=resume, on_error=on_error,
-        batch_size=batch_size, chunk_size=chunk_size, split=split, text_field=text_field,
-        quantize=quantize, show_progress=not no_progress,
+    options = PredictOptions(
+        fmt=fmt, targets=target_list, target_field=target_field, all_targets=all_targets, role_model_dir=role_model,
+        two_stage=two_stage, resume=resume, on_error=on_error, batch_size=batch_size, chunk_size=chunk_size,
+        split=split, text_field=text_field, quantize=quantize, show_progress=progress,
     )
+    summary = predict_file(model_dir, input_path, output, options)
     for bad in summary.bad_examples[:_MAX_SHOWN_BAD]:
         typer.echo(f"skipped {bad}", err=True)
     if summary.bad_rows > _MAX_SHOWN_BAD:
         typer.echo(f"... and {summary.bad_rows - _MAX_SHOWN_BAD} more bad rows", err=True)
+    for warning in summary.warnings:
+        typer.echo(f"warning: {warning}", err=True)
     if summary.resumed_statements:
         typer.echo(f"resumed after {summary.resumed_statements:,} statements already done")
     typer.echo(
         f"read {summary.statements:,} statements ({summary.bad_rows:,} bad, skipped); "
         f"wrote {summary.rows_written:,} rows to {summary.output} ({summary.format}); "
-        f"{summary.statements_per_second:,.0f} statements/s; model {summary.model_version}"
+        f"{summary.statements_per_second:,.0f} statements/s; model {summary.model_version}; "
+        f"targets: {summary.target_source}"
     )
     if summary.role_kept is not None:
         typer.echo(

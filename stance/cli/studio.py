@@ -48,13 +48,18 @@ def _build(statements: Path, mode: Mode, targets: Optional[str], schema_path: Op
     """Tasks, config and schema; with ``predict=False`` the predictions are left to a callback
     (returned last) so that ``stance push`` runs the model only on tasks the project lacks."""
     from stance.schema import labeling_config, load_schema
-    from stance.tasks import add_predictions, build_tasks, load_predictor, read_statements
+    from stance.tasks import add_predictions, build_tasks, read_statements
 
     schema = load_schema(schema_path)
     ids = _targets(targets)
     chosen = schema.select_targets(ids)  # fail on a bad id before reading anything big
     rows = read_statements(statements)
-    predictor, version = load_predictor(model) if model is not None else (None, None)
+    predictor, version = None, None
+    if model is not None:  # the CLI loads the model; tasks only receives a predictor
+        from stance.models import load_model
+
+        predictor = load_model(model)
+        version = predictor.model_version
     tasks = build_tasks(rows, schema, mode=mode.value, targets=ids, predictor=predictor if predict else None,
                         model_version=version, progress=progress)
     xml = labeling_config(schema, mode.value, targets=chosen if mode is Mode.discovery else None)
@@ -81,14 +86,15 @@ def tasks_command(
     The JSON can be pushed with `stance push` or uploaded by hand in the Label Studio UI;
     the config is written to OUTPUT with the suffix .label_config.xml.
     """
-    from stance.io import atomic_write, check_output_path, write_json
+    from stance.io import check_not_input, check_output_path
+    from stance.tasks import write_tasks
 
     check_output_path(output)
+    check_not_input(output, [statements], option="-o")
     tasks, xml, loaded, _ = _build(statements, mode, targets, schema, model, progress)
-    config_path = output.with_suffix(".label_config.xml")
-    write_json(output, tasks, indent=None)
-    with atomic_write(config_path) as fh:
-        fh.write(xml)
+    version = next((t["predictions"][0]["model_version"] for t in tasks if t.get("predictions")), None)
+    config_path = write_tasks(output, tasks, loaded, mode=mode.value, label_config=xml, statements_path=statements,
+                              model_version=version)
     with_pred = sum(1 for t in tasks if t.get("predictions"))
     typer.echo(f"wrote {len(tasks)} {mode.value}-mode task(s) (schema version {loaded.version}"
                f"{f', {with_pred} with predictions' if with_pred else ''}) to {output}; labeling config: {config_path}")

@@ -13,9 +13,9 @@ from typing import Any
 
 from stance.config import TrainConfig
 from stance.errors import StanceError
-from stance.models.base import METADATA_FILE, MODEL_FORMAT, TASK_LABELS, read_metadata
+from stance.models.base import METADATA_FILE, MODEL_FORMAT, TASK_LABELS, StanceModel, read_metadata
 
-__all__ = ["build_model", "load_model", "save_model", "read_metadata", "METADATA_FILE", "MODEL_FORMAT", "TASK_LABELS"]
+__all__ = ["StanceModel", "build_model", "load_model", "save_model", "read_metadata", "METADATA_FILE", "MODEL_FORMAT", "TASK_LABELS"]
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
@@ -57,33 +57,60 @@ def save_model(model: Any, model_dir: str | os.PathLike[str], meta: dict[str, An
     write_metadata(model_dir, meta)  # last: a folder with metadata is a complete folder
 
 
-def load_model(model_dir: str | os.PathLike[str]) -> Any:
-    """Load a fitted estimator from a model folder.
+#: The file that holds the fitted weights of each model kind.
+_KIND_FILES = {"tfidf": "model.skops", "transformer": "config.json"}
+
+
+def load_model(model_dir: str | os.PathLike[str]) -> StanceModel:
+    """Load a model folder: the fitted estimator with its metadata.
 
     Args:
         model_dir: A folder written by ``stance train``.
 
     Returns:
-        The estimator (``predict``, ``predict_proba``, ``classes_``); its metadata is on ``.metadata_``.
+        A :class:`StanceModel` (``.estimator``, ``.metadata``, ``.path``, ``.task``, ``.labels``,
+        ``.targets``, ``.model_version``; ``predict``/``predict_proba``/``classes_`` too).
 
     Raises:
-        StanceError: when the folder is missing, incomplete, or from an incompatible schema version.
+        StanceError: when the folder is missing, incomplete, damaged, or from an incompatible schema version.
 
     Example:
         >>> model = load_model("runs/tfidf")
         >>> model.predict([{"text": "The islands are Russian.", "target": "Kuril sovereignty"}])
     """
-    meta = read_metadata(model_dir)
-    params = dict(meta.get("config", {}).get("params", {}))
-    if meta["kind"] == "tfidf":
+    from pathlib import Path
+
+    path = Path(model_dir)
+    meta = read_metadata(path)
+    kind = meta["kind"]
+    if kind not in _KIND_FILES:
+        raise StanceError(f"{path / METADATA_FILE}: unknown model kind {kind!r}",
+                          hint="expected tfidf or transformer; restore the file or retrain the model")
+    if not (path / _KIND_FILES[kind]).is_file():
+        others = [k for k, f in _KIND_FILES.items() if k != kind and (path / f).is_file()]
+        if others:
+            raise StanceError(
+                f"{path / METADATA_FILE} says kind {kind!r}, but the folder holds a {others[0]} model "
+                f"({_KIND_FILES[others[0]]})",
+                hint=f"set \"kind\": \"{others[0]}\" in {METADATA_FILE} again, or retrain the model",
+            )
+    try:
+        estimator = _load_estimator(path, kind, dict(meta.get("config", {}).get("params", {})))
+    except StanceError:
+        raise
+    except Exception as exc:  # a damaged weights or pickle file surfaces as many exception types
+        raise StanceError(
+            f"model {path} could not be loaded ({type(exc).__name__}: {str(exc)[:200]})",
+            hint="the folder looks damaged or incomplete; copy it again or retrain it with `stance train`",
+        ) from None
+    return StanceModel(estimator=estimator, metadata=meta, path=path)
+
+
+def _load_estimator(path: Any, kind: str, params: dict[str, Any]) -> Any:
+    if kind == "tfidf":
         from stance.models.tfidf import TfidfStanceClassifier
 
-        model = TfidfStanceClassifier.load(model_dir, params)
-    elif meta["kind"] == "transformer":
-        from stance.models.transformer import TransformerStanceClassifier
+        return TfidfStanceClassifier.load(path, params)
+    from stance.models.transformer import TransformerStanceClassifier
 
-        model = TransformerStanceClassifier.load(model_dir, params)
-    else:
-        raise StanceError(f"{model_dir}: unknown model kind {meta['kind']!r}", hint="expected tfidf or transformer")
-    model.metadata_ = meta
-    return model
+    return TransformerStanceClassifier.load(path, params)

@@ -203,3 +203,20 @@ def _forward_args(model: Any) -> set[str]:
     except AttributeError:
         pass
     return names
+
+
+def quantize_module(model: Any) -> Any:
+    """An int8 dynamic-quantized copy of a torch model's Linear layers (CPU inference).
+
+    Per-channel weight scales: on a trained MiniLM they kept 97% of fp32 labels against 94%
+    per-tensor, at the same speed (benchmarks/predict_speed.py).
+    """
+    import warnings
+
+    import torch
+    from torch.ao.quantization import per_channel_dynamic_qconfig
+
+    with warnings.catch_warnings():  # torch marks eager dynamic quantization deprecated; it still works in 2.x
+        warnings.simplefilter("ignore")
+        return torch.ao.quantization.quantize_dynamic(model.eval(), {torch.nn.Linear: per_channel_dynamic_qconfig},
+                                                      dtype=torch.qint8)

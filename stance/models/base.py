@@ -14,11 +14,11 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import importlib.metadata
-import json
 import logging
 import os
 import platform
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ __all__ = [
     "write_metadata",
     "read_metadata",
     "check_schema_version",
+    "StanceModel",
 ]
 
 logger = logging.getLogger(__name__)
@@ -214,15 +215,21 @@ def read_metadata(model_dir: str | os.PathLike[str]) -> dict[str, Any]:
     """
     model_dir = Path(model_dir)
     if not model_dir.is_dir():
-        raise StanceError(f"model folder {model_dir} does not exist", hint="train one with `stance train DATA_DIR -o MODEL_DIR`")
+        from stance._util import missing_path_error
+
+        raise missing_path_error(model_dir, "model folder", hint="train one with `stance train DATA_DIR -o MODEL_DIR`")
     path = model_dir / METADATA_FILE
     if not path.is_file():
         raise StanceError(f"{model_dir} is not a stance model folder: {METADATA_FILE} is missing",
                           hint="train one with `stance train DATA_DIR -o MODEL_DIR`")
     meta = read_json(path, what="model metadata")
-    if not isinstance(meta, dict) or meta.get("format") != MODEL_FORMAT:
-        found = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
-        raise StanceError(f"{path}: format {found!r} is not {MODEL_FORMAT!r}",
+    if not isinstance(meta, dict):
+        found = {"list": "a JSON list", "str": "a JSON string", "NoneType": "null"}.get(type(meta).__name__,
+                                                                                       f"a JSON {type(meta).__name__}")
+        raise StanceError(f"{path} holds {found}, expected a JSON object with \"format\": \"{MODEL_FORMAT}\"",
+                          hint="the file was edited or damaged; restore it from a copy of the model folder, or retrain the model")
+    if meta.get("format") != MODEL_FORMAT:
+        raise StanceError(f"{path}: format {meta.get('format')!r} is not {MODEL_FORMAT!r}",
                           hint="retrain the model with this stance release")
     for key in ("kind", "task", "labels"):
         if key not in meta:
@@ -231,15 +238,93 @@ def read_metadata(model_dir: str | os.PathLike[str]) -> dict[str, Any]:
     return meta
 
 
-def json_default(obj: Any) -> Any:
-    """``json.dumps`` fallback for numpy scalars and paths."""
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, Path):
-        return str(obj)
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+@dataclass
+class StanceModel:
+    """A fitted estimator together with its model folder and ``stance_model.json``.
 
+    The one model-with-metadata type of the toolkit: :func:`stance.models.load_model` returns
+    it, and prediction, task pre-annotation and evaluation use it alike. It also follows the
+    estimator contract itself (``classes_``, ``predict_proba``, ``predict``), so it can be passed
+    wherever a predictor is expected.
 
-def dumps(obj: Any) -> str:
-    """JSON text with numpy values converted."""
-    return json.dumps(obj, default=json_default, ensure_ascii=False, indent=2)
+    Attributes:
+        estimator: The fitted scikit-learn-style estimator.
+        metadata: The parsed ``stance_model.json``.
+        path: The model folder.
+
+    Example:
+        >>> model = load_model("runs/tfidf")
+        >>> model.task, model.labels
+        ('joint', ['Against', 'Favor', 'None'])
+    """
+
+    estimator: Any
+    metadata: dict[str, Any]
+    path: Path
+
+    @property
+    def task(self) -> str:
+        """``role``, ``stance`` or ``joint``."""
+        return str(self.metadata.get("task"))
+
+    @property
+    def kind(self) -> str:
+        """``tfidf`` or ``transformer``."""
+        return str(self.metadata.get("kind"))
+
+    @property
+    def model_version(self) -> str:
+        """The version recorded in the metadata (falls back to the folder name)."""
+        return str(self.metadata.get("model_version") or self.path.name)
+
+    @property
+    def classes_(self) -> np.ndarray:
+        """Class labels in the column order of :meth:`predict_proba`."""
+        classes = getattr(self.estimator, "classes_", None)
+        if classes is None:
+            classes = self.metadata.get("labels", [])
+        return np.asarray([str(c) for c in classes], dtype=object)
+
+    @property
+    def labels(self) -> list[str]:
+        """Class labels as a list of str, in the column order of :meth:`predict_proba`."""
+        return [str(c) for c in self.classes_]
+
+    @property
+    def targets(self) -> dict[str, str]:
+        """Target id → target text the model was trained on (empty for target-free models)."""
+        return {str(k): str(v) for k, v in (self.metadata.get("targets") or {}).items()}
+
+    def predict_proba(self, X: Any) -> np.ndarray:  # noqa: N803 (scikit-learn naming)
+        """The estimator's class probabilities for rows with ``text`` and ``target``."""
+        return np.asarray(self.estimator.predict_proba(X))
+
+    def predict(self, X: Any) -> np.ndarray:  # noqa: N803
+        """The estimator's most probable label per row."""
+        return np.asarray(self.estimator.predict(X))
+
+    def set_batch_size(self, batch_size: int) -> StanceModel:
+        """Set the inference batch size through ``set_params`` (estimators without one ignore it).
+
+        A transformer keeps its training batch size in ``batch_size`` and its inference batch
+        size in ``eval_batch_size``; the latter is set when the estimator has it.
+        """
+        params = self.estimator.get_params(deep=False) if hasattr(self.estimator, "get_params") else {}
+        for key in ("eval_batch_size", "batch_size"):
+            if key in params:
+                self.estimator.set_params(**{key: batch_size})
+                break
+        return self
+
+    def quantize(self) -> StanceModel:
+        """int8 dynamic quantization through the estimator's ``quantize()``.
+
+        Raises:
+            StanceError: when the estimator does not support it (TF-IDF).
+        """
+        method = getattr(self.estimator, "quantize", None)
+        if method is None:
+            raise StanceError(f"model {self.path} ({self.kind}) does not support quantization",
+                              hint="--quantize applies to transformer models only")
+        self.estimator = method()
+        return self
