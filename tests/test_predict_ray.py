@@ -1,6 +1,8 @@
 """Tests of the Ray engine (stance/predict_ray.py) on a real local Ray cluster (2 CPUs, 127.0.0.1 only).
 
-Every test compares against the local engine (:func:`stance.predict.predict_file`) on the
+The tests that run a Ray job are slow-marked (a job costs 10-30 s here: actor processes start,
+import stance and load the model); the refusals and errors run without a cluster.
+Every test of a job compares against the local engine (:func:`stance.predict.predict_file`) on the
 same input: the same rows (after sorting by id and target), identical labels, scores within 1e-6.
 """
 
@@ -100,6 +102,7 @@ def _assert_same(ray_rows: list[dict[str, Any]], local_rows: list[dict[str, Any]
         assert {k: a[k] for k in rest} == rest
 
 
+@pytest.mark.slow  # a real Ray cluster: 10-30 s per test on 2 cores
 def test_ray_matches_the_local_engine_on_jsonl(ray_cluster: None, models: dict[str, Path], tmp_path: Path) -> None:
     src = _write_jsonl(tmp_path / "statements.jsonl", _many_statements(3000))
     summary = predict_ray(models["joint"], src, tmp_path / "preds", num_workers=2, chunk_size=500,
@@ -109,6 +112,7 @@ def test_ray_matches_the_local_engine_on_jsonl(ray_cluster: None, models: dict[s
     _assert_same(read_output(tmp_path / "preds"), _local_rows(models["joint"], src, tmp_path))
 
 
+@pytest.mark.slow  # a real Ray cluster: 10-30 s per test on 2 cores
 def test_two_stage_on_a_folder_of_parquet_shards(ray_cluster: None, models: dict[str, Path], tmp_path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -141,6 +145,7 @@ def _map_workers() -> list[int]:
     return found
 
 
+@pytest.mark.slow  # a real Ray cluster: 10-30 s per test on 2 cores
 def test_a_killed_worker_is_replaced_and_the_output_is_complete(ray_cluster: None, models: dict[str, Path],
                                                                 tmp_path: Path) -> None:
     src = _write_jsonl(tmp_path / "statements.jsonl", _many_statements(2400))
@@ -169,6 +174,7 @@ def test_a_killed_worker_is_replaced_and_the_output_is_complete(ray_cluster: Non
     _assert_same(read_output(out), _local_rows(models["joint"], src, tmp_path, targets=[K]))
 
 
+@pytest.mark.slow  # a real Ray cluster: 10-30 s per test on 2 cores
 def test_bad_rows_are_skipped_and_counted(ray_cluster: None, models: dict[str, Path], tmp_path: Path) -> None:
     rows = _many_statements(40)
     lines = [json.dumps(r) for r in rows] + ['{"id": "x1", "text": "   "}', "{not json", '["a list"]']
@@ -230,6 +236,7 @@ def test_inputs_only_the_local_engine_reads_are_refused(tmp_path: Path) -> None:
         ray_input(mixed)
 
 
+@pytest.mark.slow  # a real Ray cluster: 10-30 s per test on 2 cores
 def test_cli_engine_ray_writes_shards_and_summarises(ray_cluster: None, models: dict[str, Path], tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
