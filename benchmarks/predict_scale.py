@@ -60,16 +60,16 @@ def timed(fn: Any, repeats: int) -> tuple[float, Any]:
 def bench_model(name: str, model: Path, src: Path, n: int, target: str, work: Path, args: Any) -> dict[str, float]:
     import shutil
 
-    from stance.predict import predict_file
-    from stance.predict_ray import predict_ray
+    from stance.predict import PredictOptions, predict_file
+    from stance.predict.ray_engine import predict_ray
 
     print(f"\n== {name}: {n:,} statement-target pairs ==")
     out: dict[str, float] = {}
     k = 0
 
     def local() -> Any:
-        return predict_file(model, src, work / f"{name}-local.jsonl", targets=[target], show_progress=False,
-                            batch_size=args.batch_size)
+        return predict_file(model, src, work / f"{name}-local.jsonl",
+                            PredictOptions(targets=[target], show_progress=False, batch_size=args.batch_size))
 
     secs, _ = timed(local, args.repeats)
     out["local"] = n / secs
@@ -79,8 +79,9 @@ def bench_model(name: str, model: Path, src: Path, n: int, target: str, work: Pa
             nonlocal k
             k += 1
             dest = work / f"{name}-ray{workers}-{k}"
-            summary = predict_ray(model, src, dest, targets=[target], num_workers=workers, show_progress=False,
-                                  batch_size=args.batch_size, chunk_size=args.chunk_size,
+            opts = PredictOptions(targets=[target], show_progress=False, batch_size=args.batch_size,
+                                  chunk_size=args.chunk_size)
+            summary = predict_ray(model, src, dest, opts, num_workers=workers,
                                   num_blocks=max(4 * workers, n // args.chunk_size // 2 or 1))
             shutil.rmtree(dest, ignore_errors=True)
             return summary
@@ -96,7 +97,8 @@ def bench_model(name: str, model: Path, src: Path, n: int, target: str, work: Pa
 def bench_overheads(model: Path, texts: list[str], target: str, work: Path, args: Any) -> None:
     import shutil
 
-    from stance.predict_ray import predict_ray
+    from stance.predict import PredictOptions
+    from stance.predict.ray_engine import predict_ray
 
     print("\n== Ray fixed costs (TF-IDF, 1 worker) ==")
     tiny = write_statements(work / "tiny.jsonl", texts, 10)
@@ -108,8 +110,8 @@ def bench_overheads(model: Path, texts: list[str], target: str, work: Path, args
         k += 1
         dest = work / f"over-{k}"
         t = time.perf_counter()
-        predict_ray(model, src, dest, targets=[target], num_workers=1, num_blocks=blocks, show_progress=False,
-                    chunk_size=max(1, args.block_statements // blocks))
+        opts = PredictOptions(targets=[target], show_progress=False, chunk_size=max(1, args.block_statements // blocks))
+        predict_ray(model, src, dest, opts, num_workers=1, num_blocks=blocks)
         secs = time.perf_counter() - t
         shutil.rmtree(dest, ignore_errors=True)
         return secs

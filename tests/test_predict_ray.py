@@ -1,4 +1,4 @@
-"""Tests of the Ray engine (stance/predict_ray.py) on a real local Ray cluster (2 CPUs, 127.0.0.1 only).
+"""Tests of the Ray engine (stance/predict/ray_engine.py) on a real local Ray cluster (2 CPUs, 127.0.0.1 only).
 
 The tests that run a Ray job are slow-marked (a job costs 10-30 s here: actor processes start,
 import stance and load the model); the refusals and errors run without a cluster.
@@ -22,12 +22,12 @@ from typing import Any
 import pytest
 
 from stance.errors import StanceError
-from stance.predict import predict_file
+from stance.predict import PredictOptions, predict_file
 
 pytest.importorskip("ray")
 import ray  # noqa: E402
 
-from stance.predict_ray import predict_ray, ray_input, read_output  # noqa: E402
+from stance.predict.ray_engine import predict_ray, ray_input, read_output  # noqa: E402
 
 DATA = Path(__file__).parent / "data"
 sys.path.insert(0, str(Path(__file__).parent))
@@ -74,9 +74,13 @@ def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
     return path
 
 
+def _opts(**kw: Any) -> PredictOptions:
+    return PredictOptions(show_progress=False, **kw)
+
+
 def _local_rows(model: Path, src: Path, tmp_path: Path, **kw: Any) -> list[dict[str, Any]]:
     out = tmp_path / "local.jsonl"
-    predict_file(model, src, out, show_progress=False, **kw)
+    predict_file(model, src, out, _opts(**kw))
     return [json.loads(line) for line in out.open(encoding="utf-8")]
 
 
@@ -105,8 +109,7 @@ def _assert_same(ray_rows: list[dict[str, Any]], local_rows: list[dict[str, Any]
 @pytest.mark.slow  # a real Ray cluster: 10-30 s per test on 2 cores
 def test_ray_matches_the_local_engine_on_jsonl(ray_cluster: None, models: dict[str, Path], tmp_path: Path) -> None:
     src = _write_jsonl(tmp_path / "statements.jsonl", _many_statements(3000))
-    summary = predict_ray(models["joint"], src, tmp_path / "preds", num_workers=2, chunk_size=500,
-                          num_blocks=4, show_progress=False)
+    summary = predict_ray(models["joint"], src, tmp_path / "preds", _opts(chunk_size=500), num_workers=2, num_blocks=4)
     assert summary.statements == 3000 and summary.rows_written == 6000 and summary.shards >= 2
     assert (tmp_path / "preds" / "lineage.json").is_file()
     _assert_same(read_output(tmp_path / "preds"), _local_rows(models["joint"], src, tmp_path))
@@ -123,8 +126,7 @@ def test_two_stage_on_a_folder_of_parquet_shards(ray_cluster: None, models: dict
     for k in range(2):
         pq.write_table(pa.Table.from_pylist(rows[k * 1000:(k + 1) * 1000]), shards / f"part-{k}.parquet")
     whole = _write_jsonl(tmp_path / "all.jsonl", rows)
-    summary = predict_ray(models["two"], shards, tmp_path / "preds.parquet", targets=[K], num_workers=2,
-                          show_progress=False)
+    summary = predict_ray(models["two"], shards, tmp_path / "preds.parquet", _opts(targets=[K]), num_workers=2)
     assert summary.role_kept is not None and 0 < summary.role_kept < summary.pairs
     got = read_output(tmp_path / "preds.parquet")
     assert all(p.suffix in (".parquet", ".json") for p in (tmp_path / "preds.parquet").iterdir())
@@ -166,8 +168,8 @@ def test_a_killed_worker_is_replaced_and_the_output_is_complete(ray_cluster: Non
 
     killer = threading.Thread(target=kill_one_mid_run)
     killer.start()
-    summary = predict_ray(models["joint"], src, out, targets=[K], num_workers=2, chunk_size=200, num_blocks=12,
-                          show_progress=False, _batch_delay=0.5)
+    summary = predict_ray(models["joint"], src, out, _opts(targets=[K], chunk_size=200), num_workers=2, num_blocks=12,
+                          _batch_delay=0.5)
     killer.join()
     assert killed, "no worker was killed; the test did not exercise a fault"
     assert summary.statements == 2400
@@ -180,18 +182,17 @@ def test_bad_rows_are_skipped_and_counted(ray_cluster: None, models: dict[str, P
     lines = [json.dumps(r) for r in rows] + ['{"id": "x1", "text": "   "}', "{not json", '["a list"]']
     src = tmp_path / "statements.jsonl"
     src.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    summary = predict_ray(models["joint"], src, tmp_path / "preds", targets=[K], num_workers=1, show_progress=False)
+    summary = predict_ray(models["joint"], src, tmp_path / "preds", _opts(targets=[K]), num_workers=1)
     assert summary.statements == 43 and summary.bad_rows == 3 and summary.rows_written == 40
     reasons = " | ".join(r for _, r in summary.bad_examples)
     assert "empty 'text'" in reasons and "not valid JSON" in reasons and "expected a JSON object" in reasons
     with pytest.raises(StanceError, match="row id 'x1': empty 'text'"):
-        predict_ray(models["joint"], src, tmp_path / "preds2", targets=[K], on_error="fail", num_workers=1,
-                    show_progress=False)
+        predict_ray(models["joint"], src, tmp_path / "preds2", _opts(targets=[K], on_error="fail"), num_workers=1)
     assert not (tmp_path / "preds2").exists()
 
 
 def test_missing_ray_names_the_extra(models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from stance.predict_ray import connect
+    from stance.predict.ray_engine import connect
 
     # ray is installed here; an uninstalled package cannot be produced for real, so hide it from import.
     monkeypatch.setitem(sys.modules, "ray", None)
@@ -210,10 +211,10 @@ def test_unreachable_address_is_a_clear_error(models: dict[str, Path], tmp_path:
     src = _write_jsonl(tmp_path / "statements.jsonl", _many_statements(5))
     started = time.monotonic()
     with pytest.raises(StanceError, match=r"cannot reach the Ray cluster at ray://127\.0\.0\.1:\d+"):
-        predict_ray(models["joint"], src, tmp_path / "preds", targets=[K], address=f"ray://127.0.0.1:{_free_port()}")
+        predict_ray(models["joint"], src, tmp_path / "preds", _opts(targets=[K]), address=f"ray://127.0.0.1:{_free_port()}")
     assert time.monotonic() - started < 30
     with pytest.raises(StanceError, match="is not auto, HOST:PORT"):
-        predict_ray(models["joint"], src, tmp_path / "preds", targets=[K], address="my-cluster")
+        predict_ray(models["joint"], src, tmp_path / "preds", _opts(targets=[K]), address="my-cluster")
 
 
 def test_inputs_only_the_local_engine_reads_are_refused(tmp_path: Path) -> None:
