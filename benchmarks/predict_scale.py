@@ -79,8 +79,10 @@ def bench_model(name: str, model: Path, src: Path, n: int, target: str, work: Pa
             nonlocal k
             k += 1
             dest = work / f"{name}-ray{workers}-{k}"
-            opts = PredictOptions(targets=[target], show_progress=False, batch_size=args.batch_size,
-                                  chunk_size=args.chunk_size)
+            # At least 4 batches per worker, so that every worker gets work (5k pairs in 5k-statement
+            # batches would be one batch, and a second worker would idle).
+            chunk = max(1, min(args.chunk_size, n // (4 * workers)))
+            opts = PredictOptions(targets=[target], show_progress=False, batch_size=args.batch_size, chunk_size=chunk)
             summary = predict_ray(model, src, dest, opts, num_workers=workers,
                                   num_blocks=max(4 * workers, n // args.chunk_size // 2 or 1))
             shutil.rmtree(dest, ignore_errors=True)
