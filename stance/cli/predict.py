@@ -39,6 +39,12 @@ def predict_command(
     quantize: bool = typer.Option(False, "--quantize", help="int8 dynamic quantization of transformer models (faster; scores shift slightly)."),
     progress: Optional[bool] = typer.Option(None, "--progress/--no-progress",
                                             help="Progress bar (default: only on a terminal)."),
+    engine: str = typer.Option("local", "--engine", help="local (this process) or ray (Ray Data; OUTPUT becomes a "
+                                                         "folder of JSONL or Parquet shards)."),
+    address: Optional[str] = typer.Option(None, "--address", help="Ray engine: auto, HOST:PORT or ray://HOST:PORT "
+                                                                  "(default: start a local Ray on 127.0.0.1)."),
+    num_workers: Optional[int] = typer.Option(None, "--num-workers", min=1,
+                                              help="Ray engine: scoring actors (default: the cluster's CPUs less one)."),
 ) -> None:
     """Predict stance (and argument role) for every statement of INPUT, streaming in chunks."""
     from stance.predict import PredictOptions, predict_file
@@ -49,6 +55,15 @@ def predict_command(
         two_stage=two_stage, resume=resume, on_error=on_error, batch_size=batch_size, chunk_size=chunk_size,
         split=split, text_field=text_field, quantize=quantize, show_progress=progress,
     )
+    if engine == "ray":
+        _predict_on_ray(model_dir, input_path, output, options, address=address, num_workers=num_workers)
+        return
+    if engine != "local" or address is not None or num_workers is not None:
+        from stance.errors import StanceError
+
+        if engine != "local":
+            raise StanceError(f"unknown engine {engine!r}", hint="use --engine local or --engine ray")
+        raise StanceError("--address and --num-workers apply to the Ray engine", hint="add --engine ray")
     summary = predict_file(model_dir, input_path, output, options)
     for bad in summary.bad_examples[:_MAX_SHOWN_BAD]:
         typer.echo(f"skipped {bad}", err=True)
@@ -69,3 +84,20 @@ def predict_command(
             f"two-stage: role stage scored {summary.pairs:,} statement-target pairs and kept {summary.role_kept:,} "
             f"as Claim/Premise; stance stage scored {summary.stance_scored:,}"
         )
+
+
+def _predict_on_ray(model_dir: Path, input_path: Path, output: Path, options: object, *, address: Optional[str],
+                    num_workers: Optional[int]) -> None:
+    from stance.predict.ray_engine import predict_ray
+
+    summary = predict_ray(model_dir, input_path, output, options, address=address,  # type: ignore[arg-type]
+                          num_workers=num_workers)
+    for where, reason in summary.bad_examples[:_MAX_SHOWN_BAD]:
+        typer.echo(f"skipped {where}: {reason}", err=True)
+    if summary.bad_rows > _MAX_SHOWN_BAD:
+        typer.echo(f"... and {summary.bad_rows - _MAX_SHOWN_BAD} more bad rows", err=True)
+    typer.echo(
+        f"read {summary.statements:,} statements ({summary.bad_rows:,} bad, skipped); wrote {summary.rows_written:,} "
+        f"rows in {summary.shards} {summary.format} shards to {summary.output}/; {summary.workers} Ray workers; "
+        f"{summary.statements_per_second:,.0f} statements/s; model {summary.model_version}"
+    )
