@@ -106,6 +106,18 @@ def test_relation_to_a_missing_region_is_refused(tmp_path: Path, schema: Any) ->
         read_export(_write(tmp_path, tasks), schema)
 
 
+def test_annotations_that_are_not_objects_are_named(tmp_path: Path, schema: Any) -> None:
+    """Found by trying more: a hand edit that leaves a bare value in the list, or a dict for the list."""
+    tasks = _tasks()
+    tasks[1]["annotations"].append(5099)
+    with pytest.raises(StanceError, match=rf"an annotation that is not a JSON object in task\(s\) {tasks[1]['id']}"):
+        read_export(_write(tmp_path, tasks), schema)
+    tasks = _tasks()
+    tasks[2]["annotations"] = tasks[2]["annotations"][0]
+    with pytest.raises(StanceError, match=rf"task {tasks[2]['id']} has 'annotations' that are a dict, not a list"):
+        read_export(_write(tmp_path, tasks, "dict.json"), schema)
+
+
 # ------------------------------------------------------------------------- 6. folders
 
 

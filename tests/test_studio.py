@@ -244,6 +244,12 @@ def test_pull_keeps_every_annotation_edit_and_flag(
     assert export[f]["annotations"] == [] and len(export[f]["drafts"]) == 1
     for task in export.values():
         assert task["data"]["schema_version"] == "1" and task["data"]["task_key"]
+    # Lineage: which project and server the export came from, and when (the key is never written).
+    lineage = json.loads((tmp_path / "export.json.lineage.json").read_text(encoding="utf-8"))
+    details = lineage["details"]
+    assert lineage["kind"] == "export" and details["project_id"] == result.project_id
+    assert details["project_title"] == title and details["pulled_at"][:4].isdigit()
+    assert details["server"].startswith("http") and "@" not in details["server"] and "?" not in details["server"]
 
 
 def test_discovery_round_trip_keeps_spans_and_relations(

@@ -158,6 +158,8 @@ def agreement_command(
     report = export_agreement(parsed, include_ground_truth=include_ground_truth)
     if output is not None:
         write_json(output, report)
+    for w in parsed.warnings:
+        typer.echo(f"note: {w}", err=True)
     if as_json:
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
     else:

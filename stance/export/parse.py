@@ -116,6 +116,8 @@ def _task_shape(path: Path, index: int, raw: Any) -> tuple[dict[str, Any], list[
     task_id = raw.get("id")
     if type(task_id) is not int:
         raise not_export(path, f"item {index + 1} has no integer task 'id'")
+    if type(annotations) is not list:
+        raise not_export(path, f"task {task_id} has 'annotations' that are a {type(annotations).__name__}, not a list")
     return data, annotations, task_id
 
 
@@ -137,6 +139,8 @@ def _read_task(r: _Reading, index: int, raw: Any) -> None:
     if not annotations:
         r.unannotated.append(task_id)
         return
+    if any(type(a) is not dict for a in annotations):
+        r.problems.add("data", "an annotation that is not a JSON object", task_id)
     decoded = [
         decode_annotation(task_id, a, r.mode or PAIR, r.labels, text, doc_start, r.emails, r.problems,
                           repair_spans=r.repair_spans, counts=r.counts)
