@@ -37,7 +37,7 @@ __all__ = [
     "ensure_project",
     "existing_task_keys",
     "push_tasks",
-    "push_statements",
+    "push",
     "pull",
     "CHUNK_SIZE",
 ]
