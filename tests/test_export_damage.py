@@ -187,6 +187,13 @@ def test_agreement_writes_json_but_never_over_its_input(tmp_path: Path) -> None:
     assert json.loads(report.read_text(encoding="utf-8"))["mode"] == "pair"
 
 
+def test_the_export_is_not_its_own_adjudication(tmp_path: Path) -> None:
+    """Found by trying more: --adjudicated naming the export made every answer ground truth."""
+    result = _cli("dataset", PAIR_EXPORT, "-o", tmp_path / "d", "--adjudicated", PAIR_EXPORT, "--no-progress")
+    assert result.exit_code == 1 and "is the export itself" in result.stderr
+    assert not (tmp_path / "d").exists()
+
+
 def test_save_dataset_over_an_unrelated_folder_is_refused(tmp_path: Path, schema: Any) -> None:
     dd, meta = build_dataset(read_export(PAIR_EXPORT, schema), schema)
     mine = tmp_path / "thesis"

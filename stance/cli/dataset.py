@@ -120,6 +120,9 @@ def dataset_command(
     options = DatasetOptions(ties=ties.value, seed=seed, test_size=test_size, val_size=val_size)
     parsed, loaded = _read(export, schema, documents, repair_spans, progress=progress)
     if adjudicated is not None:
+        if adjudicated.resolve() == export.resolve() or (adjudicated.exists() and adjudicated.samefile(export)):
+            raise StanceError(f"--adjudicated {adjudicated} is the export itself: every answer would become ground truth",
+                              hint="give the export of the review project made by `stance disagreements`")
         parsed = merge_adjudication(parsed, read_export(adjudicated, loaded, repair_spans=repair_spans))
     dd, meta = build_dataset(parsed, loaded, options=options, project_title=project_title)
     out = save_dataset(dd, meta, output, progress=progress, export_path=export)
