@@ -202,3 +202,19 @@ def test_save_dataset_over_an_unrelated_folder_is_refused(tmp_path: Path, schema
     with pytest.raises(StanceError, match="not a dataset written by `stance dataset`"):
         save_dataset(dd, meta, mine)
     assert (mine / "chapter1.md").is_file()
+
+
+def test_tasks_file_records_its_lineage_and_never_overwrites_its_statements(tmp_path: Path) -> None:
+    statements = tmp_path / "statements.jsonl"
+    statements.write_bytes((DATA / "statements_small.jsonl").read_bytes())
+    out = tmp_path / "tasks.json"
+    result = _cli("tasks", statements, "-o", out, "--no-progress")
+    assert result.exit_code == 0, result.output
+    lineage = json.loads((tmp_path / "tasks.json.lineage.json").read_text(encoding="utf-8"))
+    assert lineage["kind"] == "tasks" and lineage["details"]["schema_version"] == "1"
+    assert lineage["details"]["guidelines_version"] and lineage["inputs"][0]["kind"] == "statements"
+    assert (tmp_path / "tasks.label_config.xml").is_file()
+    before = statements.read_bytes()
+    assert _cli("tasks", statements, "-o", statements, "--no-progress").exit_code == 1
+    assert statements.read_bytes() == before
+
