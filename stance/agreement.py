@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from stance.export import PAIR, LabelExport, Span, answers_by_target
 from stance._util import gc_paused
+from stance.export import PAIR, LabelExport, Span, answers_by_target
 
 __all__ = [
     "ControlAgreement",

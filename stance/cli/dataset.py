@@ -191,7 +191,7 @@ def disagreements_command(
     """Write conflicting items as Label Studio tasks showing every annotator's answer, for adjudication."""
     from stance.adjudication import disagreement_tasks, review_config
     from stance.io import check_not_input, check_output_path
-    from stance.studio import write_task_files
+    from stance.tasks import write_tasks
 
     if push and not project:
         raise StanceError("--push needs --project NAME", hint="e.g. --push --project 'stance review 1'")
@@ -205,7 +205,7 @@ def disagreements_command(
         typer.echo(f"no conflicting items in {export}: nothing to adjudicate")
         return
     config = review_config(loaded, parsed.mode)
-    config_path = write_task_files(output, tasks, config, indent=2)
+    config_path = write_tasks(output, tasks, loaded, mode=parsed.mode, label_config=config)
     typer.echo(f"wrote {len(tasks)} review task(s) to {output} and the labeling config to {config_path}")
     if push:
         _push(tasks, config, str(project), loaded, parsed.mode, export, data_dir)

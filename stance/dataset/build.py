@@ -8,13 +8,13 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from stance._util import gc_paused
 from stance.dataset.aggregate import aggregate, label_names
 from stance.dataset.features import features as _features
 from stance.dataset.features import to_dataset as _to_dataset
 from stance.dataset.splits import SPLITS, DatasetOptions, assign_splits
 from stance.errors import StanceError
 from stance.export import LabelExport
-from stance._util import gc_paused
 
 if TYPE_CHECKING:
     from datasets import DatasetDict

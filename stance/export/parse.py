@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from stance._util import gc_paused
 from stance.errors import StanceError
 from stance.export.decode import SchemaLabels, decode_annotation, labels_of
 from stance.export.records import DATA_FIELDS, DISCOVERY, OK, PAIR, Annotation, LabelExport, Task, format_ids
 from stance.export.stream import iter_export_tasks, not_export
 from stance.export.validate import Problems, TaskIds, check_offsets, check_versions
-from stance._util import gc_paused
 
 __all__ = ["read_export"]
 

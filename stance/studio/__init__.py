@@ -2,7 +2,6 @@
 
 - :mod:`stance.studio.server`: ``start``/``stop``/``status`` of a real local Label Studio.
 - :mod:`stance.studio.client`: ``connect``, idempotent ``push``/``push_tasks``, ``pull``;
-- :mod:`stance.studio.files`: the tasks JSON and labelling config of an import, written once;
 - :mod:`stance.studio.users`: Label Studio users (annotators) made through the API.
 
 This package never builds tasks: the caller passes tasks from :func:`stance.tasks.build_tasks`.
@@ -24,7 +23,6 @@ from stance.studio.client import (
     push,
     push_tasks,
 )
-from stance.studio.files import config_path_for, write_task_files
 from stance.studio.server import StudioStatus, default_data_dir, read_credentials, start, status, stop
 from stance.studio.users import ensure_user
 
@@ -39,8 +37,6 @@ __all__ = [
     "existing_task_keys",
     "push_tasks",
     "push",
-    "write_task_files",
-    "config_path_for",
     "ensure_user",
     "pull",
     "start",
