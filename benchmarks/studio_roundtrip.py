@@ -82,10 +82,10 @@ def main() -> int:
     args = parser.parse_args()
 
     from stance.schema import labeling_config, load_schema
-    from stance.studio import connect, pull, push_statements
+    from stance.studio import connect, pull, push
     from stance.studio.server import read_credentials, start, stop
     from stance.models import load_model
-    from stance.tasks import build_tasks, read_statements
+    from stance.tasks import add_predictions, build_tasks, read_statements
 
     started: Path | None = None
     if args.url:
@@ -113,8 +113,10 @@ def main() -> int:
             # What `stance push --model` does: build tasks, list the project's keys, predict and
             # import only the new ones.
             t0 = time.perf_counter()
-            result = push_statements(client, rows, title, schema=schema, targets=[args.target], predictor=predictor,
-                                     model_version=version)
+            tasks = build_tasks(rows, schema, targets=[args.target])
+            result = push(client, title, tasks, schema, targets=[args.target],
+                          prepare=lambda new: add_predictions(new, schema, predictor, targets=[args.target],
+                                                              model_version=version))
             return time.perf_counter() - t0, result
 
         push_s, repush_s, pull_s = [], [], []

@@ -35,18 +35,19 @@ import socket
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from stance.demo import studio_label_sets  # noqa: F401
 from stance.errors import StanceError
 from stance.gold import (  # noqa: F401  (re-exported for tests and users of this script)
     ADJUDICATOR,
     GOLD_ADJUDICATIONS,
     GoldLabels,
     check_gold,
-    studio_label_sets,
     ANNOTATOR_1,
     ANNOTATOR_2,
     ANNOTATOR_2_EMAIL,
@@ -59,15 +60,53 @@ from stance.gold import (  # noqa: F401  (re-exported for tests and users of thi
     check_labels,
     choice_result,
     compare_labels,
-    distribution_markdown,
-    ensure_user,
     fingerprint,
     label_distribution,
     read_labels,
 )
+from stance.studio.users import ensure_user  # noqa: F401
 
 logger = logging.getLogger("stance.make_gold")
 logger.addHandler(logging.NullHandler())
+
+
+def distribution_markdown(dist: Mapping[str, Mapping[str, Counter[str]]], *, min_positions: int, min_per_stance: int) -> str:
+    """Render :func:`label_distribution` as Markdown tables, flagging targets below the thresholds.
+
+    Args:
+        dist: From :func:`label_distribution`.
+        min_positions: Position-taking pairs (Claim or Premise) a target needs for a per-target model.
+        min_per_stance: Pairs of each stance value (Favor, Against) it needs.
+
+    Returns:
+        Markdown text.
+
+    Example:
+        >>> print(distribution_markdown(dist, min_positions=50, min_per_stance=20))  # doctest: +SKIP
+    """
+    cols = ["Claim/Favor", "Claim/Against", "Premise/Favor", "Premise/Against", "None"]
+    genres = sorted({g for per in dist.values() for g in per if g != "all"})
+    lines = ["| target | genre | " + " | ".join(cols) + " | position-taking |",
+             "| --- | --- | " + " | ".join("---:" for _ in cols) + " | ---: |"]
+    verdicts = []
+    for target, per in dist.items():
+        for genre in [*genres, "all"]:
+            c = per.get(genre, Counter())
+            pos = sum(v for k, v in c.items() if k != "None")
+            name = f"**{genre}**" if genre == "all" else genre
+            lines.append(f"| {target} | {name} | " + " | ".join(str(c.get(k, 0)) for k in cols) + f" | {pos} |")
+        c = per.get("all", Counter())
+        pos = sum(v for k, v in c.items() if k != "None")
+        favor = c.get("Claim/Favor", 0) + c.get("Premise/Favor", 0)
+        against = c.get("Claim/Against", 0) + c.get("Premise/Against", 0)
+        short = [why for why, bad in (
+            (f"{pos} position-taking pairs < {min_positions}", pos < min_positions),
+            (f"{favor} Favor < {min_per_stance}", favor < min_per_stance),
+            (f"{against} Against < {min_per_stance}", against < min_per_stance),
+        ) if bad]
+        verdicts.append(f"| {target} | {pos} | {favor} | {against} | " + ("too few: " + "; ".join(short) if short else "enough") + " |")
+    head = ["| target | position-taking | Favor | Against | per-target model |", "| --- | ---: | ---: | ---: | --- |"]
+    return "\n".join(lines) + "\n\n" + "\n".join(head + verdicts) + "\n"
 
 LABELS_DIR = Path(__file__).resolve().parent
 REPO = LABELS_DIR.parent

@@ -6,7 +6,7 @@ Pipeline, one module per stage, data flowing one way::
 
     stance.segment   documents → attributed statements with exact offsets
     stance.tasks     statements → Label Studio tasks (stance.studio pushes and pulls them)
-    stance.labels    a Label Studio export → typed annotation records
+    stance.export    a Label Studio export → typed annotation records
     stance.dataset   annotations → a Hugging Face DatasetDict (stance.agreement measures agreement)
     stance.models    TF-IDF and transformer classifiers (stance.train, stance.evaluate)
     stance.predict   batch prediction over large inputs
@@ -31,7 +31,7 @@ _LAZY = {
     "load_schema": "stance.schema",
     "labeling_config": "stance.schema",
     "build_tasks": "stance.tasks",
-    "read_export": "stance.labels",
+    "read_export": "stance.export",
     "build_dataset": "stance.dataset",
     "save_dataset": "stance.dataset",
     "export_agreement": "stance.agreement",

@@ -29,7 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from stance.labels import PAIR, LabelExport, Span, answers_by_target, gc_paused
+from stance._util import gc_paused
+from stance.export import PAIR, LabelExport, Span, answers_by_target
 
 __all__ = [
     "ControlAgreement",
@@ -327,7 +328,7 @@ def export_agreement(export: LabelExport, *, include_ground_truth: bool = False)
     """Agreement for every control of an export, pooled and per target, plus span F1.
 
     Args:
-        export: A parsed export (:func:`stance.labels.read_export`).
+        export: A parsed export (:func:`stance.export.read_export`).
         include_ground_truth: Count ground-truth annotations (adjudications) as answers too.
 
     Returns:

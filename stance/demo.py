@@ -20,7 +20,7 @@ from typing import Any
 
 from stance.errors import StanceError
 
-__all__ = ["DemoResult", "run_demo", "repo_root"]
+__all__ = ["DemoResult", "run_demo", "repo_root", "studio_label_sets"]
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
@@ -57,7 +57,7 @@ def repo_root(start: Path | None = None) -> Path:
             return c
     raise StanceError(
         "cannot find the bundled seed corpus (seeds/ and labels/schema.v1.yaml)",
-        hint="run the demo from the root of the stance repository, or pass --repo PATH",
+        hint="run `stance demo` from the root of a stance source checkout (it holds seeds/ and labels/)",
     )
 
 
@@ -74,6 +74,22 @@ class _Steps:
         value = fn()
         self.seconds[name] = round(time.perf_counter() - t0, 1)
         return value
+
+
+@dataclass
+class _Run:
+    """What every step of the demo shares."""
+
+    root: Path
+    out: Path
+    schema: Any
+    steps: _Steps
+    result: DemoResult
+    progress: bool
+
+    @property
+    def paths(self) -> dict[str, Path]:
+        return self.result.paths
 
 
 def run_demo(
@@ -107,105 +123,152 @@ def run_demo(
         StanceError: from any stage, with its own message.
 
     Example:
-        >>> r = run_demo("out/demo", studio=False)
-        >>> sorted(r.scores)
+        >>> r = run_demo("out/demo", studio=False)  # doctest: +SKIP
+        >>> sorted(r.scores)  # doctest: +SKIP
         ['tfidf', 'transformer']
     """
-    from stance.config import load_config
-    from stance.dataset import DatasetOptions, build_dataset, save_dataset
-    from stance.evaluate import evaluate
-    from stance.gold import GOLD_EXPORT, check_gold, read_gold
-    from stance.io import write_jsonl
-    from stance.labels import read_export
-    from stance.predict import predict_file
     from stance.schema import load_schema
-    from stance.segment import segment_paths
-    from stance.train import train
 
     root = repo_root(Path(repo) if repo else None)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    steps = _Steps(say)
-    result = DemoResult(out_dir=out)
-    paths = result.paths
-    schema = load_schema(root / "labels" / "schema.v1.yaml")
+    run = _Run(root, out, load_schema(root / "labels" / "schema.v1.yaml"), _Steps(say), DemoResult(out_dir=out),
+               progress)
+    statements = _segment(run)
+    gold = _gold(run, statements)
+    if studio:
+        export_path = _studio(run, statements, gold, Path(studio_dir) if studio_dir else out / "studio", port)
+    else:
+        export_path = run.paths["export"] = _bundled_export(root)
+    _dataset(run, export_path)
+    tconf = Path(transformer_config) if transformer_config else root / "configs" / "demo-transformer.yaml"
+    _models(run, tconf)
+    _predict(run)
+    run.result.seconds = run.steps.seconds
+    return run.result
 
-    # 1. segment
-    paths["statements"] = out / "statements.jsonl"
-    statements = steps.run("segment", f"segmenting {root / 'seeds'}",
-                           lambda: [s.to_dict() for s in segment_paths([root / "seeds"])])
-    write_jsonl(paths["statements"], statements)
-    result.counts["documents"] = len({s["doc_id"] for s in statements})
-    result.counts["statements"] = len(statements)
 
-    # The bundled gold labels must still fit the segmentation: a drift fails loudly here.
-    gold = steps.run("gold", "checking the bundled gold labels against the segmentation",
-                     lambda: read_gold(root / "labels", schema))
-    check_gold(statements, gold, schema)
+def _bundled_export(root: Path) -> Path:
+    from stance.gold import GOLD_EXPORT
 
-    # A quick baseline for the pre-annotations, trained on the bundled export's train split.
-    work = out / "work"
+    return root / "labels" / GOLD_EXPORT
+
+
+def _segment(run: _Run) -> list[dict[str, Any]]:
+    """Step 1: segment the seeds into statements."""
+    from stance.io import write_jsonl
+    from stance.segment import segment_paths
+
+    run.paths["statements"] = run.out / "statements.jsonl"
+    statements = run.steps.run("segment", f"segmenting {run.root / 'seeds'}",
+                               lambda: [s.to_dict() for s in segment_paths([run.root / "seeds"])])
+    write_jsonl(run.paths["statements"], statements)
+    run.result.counts["documents"] = len({s["doc_id"] for s in statements})
+    run.result.counts["statements"] = len(statements)
+    return statements
+
+
+def _gold(run: _Run, statements: list[dict[str, Any]]) -> Any:
+    """Step 2: the bundled gold labels must still fit the segmentation: a drift fails loudly here."""
+    from stance.gold import check_gold, read_gold
+
+    gold = run.steps.run("gold", "checking the bundled gold labels against the segmentation",
+                         lambda: read_gold(run.root / "labels", run.schema))
+    check_gold(statements, gold, run.schema)
+    return gold
+
+
+def _save_dataset(export_path: Path, schema: Any, out: Path) -> dict[str, Any]:
+    from stance.dataset import DatasetOptions, build_dataset, save_dataset
+    from stance.export import read_export
+
+    dd, meta = build_dataset(read_export(export_path, schema), schema, options=DatasetOptions())
+    save_dataset(dd, meta, out, export_path=export_path)
+    return meta
+
+
+def _studio(run: _Run, statements: list[dict[str, Any]], gold: Any, data_dir: Path, port: int) -> Path:
+    """Steps 3-5: a quick TF-IDF baseline for pre-annotations (trained on the bundled export), then the
+    Label Studio round trip."""
+    from stance.train import train
+
+    work = run.out / "work"
     work.mkdir(exist_ok=True)
-    bundled = root / "labels" / GOLD_EXPORT
 
     def _baseline() -> Path:
-        export = read_export(bundled, schema)
-        dd, meta = build_dataset(export, schema, options=DatasetOptions())
-        save_dataset(dd, meta, work / "baseline-dataset")
-        train(work / "baseline-dataset", work / "baseline-model", config=_config(root, "tfidf.yaml"), progress=False)
+        _save_dataset(_bundled_export(run.root), run.schema, work / "baseline-dataset")
+        train(work / "baseline-dataset", work / "baseline-model", config=_config(run.root, "tfidf.yaml"),
+              progress=False)
         return work / "baseline-model"
 
-    if studio:
-        baseline = steps.run("baseline", "training a quick TF-IDF baseline for pre-annotations", _baseline)
-        paths["export"] = out / "export.json"
-        result.studio = steps.run(
-            "studio", "starting Label Studio, pushing pre-annotated tasks and the gold annotations, pulling the export",
-            lambda: _studio_round_trip(statements, gold, schema, baseline, paths["export"],
-                                       data_dir=Path(studio_dir) if studio_dir else out / "studio", port=port,
-                                       progress=progress),
-        )
-        export_path = paths["export"]
-    else:
-        export_path = bundled
-        paths["export"] = bundled
+    baseline = run.steps.run("baseline", "training a quick TF-IDF baseline for pre-annotations", _baseline)
+    run.paths["export"] = run.out / "export.json"
+    run.result.studio = run.steps.run(
+        "studio", "starting Label Studio, pushing pre-annotated tasks and the gold annotations, pulling the export",
+        lambda: _studio_round_trip(statements, gold, run.schema, baseline, run.paths["export"],
+                                   data_dir=data_dir, port=port, progress=run.progress),
+    )
+    return run.paths["export"]
 
-    # 6. dataset with agreement
-    paths["dataset"] = out / "dataset"
 
-    def _dataset() -> dict[str, Any]:
-        export = read_export(export_path, schema)
-        dd, meta = build_dataset(export, schema, options=DatasetOptions())
-        save_dataset(dd, meta, paths["dataset"])
-        return meta
+def _dataset(run: _Run, export_path: Path) -> None:
+    """Step 6: the dataset, with agreement figures."""
+    run.paths["dataset"] = run.out / "dataset"
+    meta = run.steps.run("dataset", f"building the dataset from {export_path}",
+                         lambda: _save_dataset(export_path, run.schema, run.paths["dataset"]))
+    run.result.counts["pairs"] = sum(meta["splits"].values())
+    run.result.counts["splits"] = meta["splits"]
+    run.result.counts["annotations"] = meta["counts"]
+    run.result.agreement = meta.get("agreement") or {}
 
-    meta = steps.run("dataset", f"building the dataset from {export_path}", _dataset)
-    result.counts["pairs"] = sum(meta["splits"].values())
-    result.counts["splits"] = meta["splits"]
-    result.counts["annotations"] = meta["counts"]
-    result.agreement = meta.get("agreement") or {}
 
-    # 7-8. train and evaluate both model types, on the joint (None/Favor/Against) setting
-    tconf = Path(transformer_config) if transformer_config else root / "configs" / "demo-transformer.yaml"
-    for kind, conf in (("tfidf", _config(root, "tfidf.yaml")), ("transformer", load_config(tconf))):
-        model_dir = out / "models" / kind
-        report_dir = out / "reports" / kind
-        steps.run(f"train_{kind}", f"training the {kind} model (joint setting: None/Favor/Against)",
-                  lambda c=conf, m=model_dir: train(paths["dataset"], m, config=c, progress=progress))
-        ev = steps.run(f"evaluate_{kind}", f"evaluating the {kind} model on the test split",
-                       lambda m=model_dir, r=report_dir: evaluate(m, paths["dataset"], r, progress=progress))
-        paths[f"model_{kind}"] = model_dir
-        paths[f"report_{kind}"] = report_dir / "report.md"
-        result.scores[kind] = {k: ev.metrics.get(k)
-                               for k in ("n", "macro_f1", "semeval_score", "accuracy", "expected_calibration_error")}
+def _models(run: _Run, transformer_config: Path) -> None:
+    """Steps 7-8: train and evaluate both model types on the joint (None/Favor/Against) setting."""
+    from stance.config import load_config
+    from stance.evaluate import evaluate
+    from stance.train import train
 
-    # 9. batch prediction: every statement against every target
-    paths["predictions"] = out / "predictions.jsonl"
-    summary = steps.run("predict", "predicting the stance of every statement toward every target",
-                        lambda: predict_file(paths["model_transformer"], paths["statements"], paths["predictions"],
-                                             show_progress=progress))
-    result.counts["predictions"] = summary.rows_written
-    result.seconds = steps.seconds
-    return result
+    data = run.paths["dataset"]
+    for kind, conf in (("tfidf", _config(run.root, "tfidf.yaml")), ("transformer", load_config(transformer_config))):
+        model_dir = run.out / "models" / kind
+        report_dir = run.out / "reports" / kind
+        run.steps.run(f"train_{kind}", f"training the {kind} model (joint setting: None/Favor/Against)",
+                      lambda c=conf, m=model_dir: train(data, m, config=c, progress=run.progress))
+        ev = run.steps.run(f"evaluate_{kind}", f"evaluating the {kind} model on the test split",
+                           lambda m=model_dir, r=report_dir: evaluate(m, data, r, progress=run.progress))
+        run.paths[f"model_{kind}"] = model_dir
+        run.paths[f"report_{kind}"] = report_dir / "report.md"
+        run.result.scores[kind] = {k: ev.metrics.get(k)
+                                   for k in ("n", "macro_f1", "semeval_score", "accuracy", "expected_calibration_error")}
+
+
+def _predict(run: _Run) -> None:
+    """Step 9: batch prediction, every statement against every target."""
+    from stance.predict import predict_file
+
+    run.paths["predictions"] = run.out / "predictions.jsonl"
+    summary = run.steps.run("predict", "predicting the stance of every statement toward every target",
+                            lambda: predict_file(run.paths["model_transformer"], run.paths["statements"],
+                                                 run.paths["predictions"], show_progress=run.progress))
+    run.result.counts["predictions"] = summary.rows_written
+
+
+def studio_label_sets(client: Any, gold: Any) -> list[tuple[int, Any, bool]]:
+    """Map each annotator of ``gold`` to a Label Studio user, for :func:`stance.gold.attach_annotations`.
+
+    ``annotator_1`` is the connected user; ``annotator_2`` and the adjudicator are users created
+    through the API when missing. Only the adjudications are ground truth.
+
+    Example:
+        >>> [gt for _, _, gt in studio_label_sets(client, read_gold("labels", schema))]  # doctest: +SKIP
+        [False, False, True]
+    """
+    from stance.gold import ADJUDICATOR, ADJUDICATOR_EMAIL, ANNOTATOR_2, ANNOTATOR_2_EMAIL, label_sets
+    from stance.studio.users import current_user_id, ensure_user
+
+    second = ensure_user(client, ANNOTATOR_2_EMAIL, ANNOTATOR_2) if gold.second else None
+    adjudicator = ensure_user(client, ADJUDICATOR_EMAIL, ADJUDICATOR) if gold.adjudicated else None
+    return label_sets(gold, current_user_id(client), second, adjudicator)
 
 
 def _config(root: Path, name: str) -> Any:
@@ -226,10 +289,9 @@ def _studio_round_trip(
     progress: bool,
 ) -> dict[str, Any]:
     """Start the studio, push tasks with predictions and gold annotations, pull the export."""
-    from stance.gold import attach_annotations, studio_label_sets
-    from stance.schema import labeling_config
-    from stance.studio import connect, pull, push_tasks, start
+    from stance.gold import attach_annotations
     from stance.models import load_model
+    from stance.studio import connect, pull, push, start
     from stance.tasks import build_tasks
 
     st = start(data_dir, port=port)
@@ -238,10 +300,9 @@ def _studio_round_trip(
     version = predictor.model_version
     tasks = build_tasks(statements, schema, mode="pair", predictor=predictor, model_version=version, progress=progress)
     label_sets = studio_label_sets(client, gold)
-    pushed = push_tasks(client, PROJECT_TITLE, attach_annotations(tasks, label_sets), labeling_config(schema, "pair"),
-                        schema_version=schema.version, mode="pair",
-                        description="The bundled seed corpus, pre-annotated by a TF-IDF baseline, with the gold labels.",
-                        progress=progress)
+    pushed = push(client, PROJECT_TITLE, attach_annotations(tasks, label_sets), schema, mode="pair",
+                  description="The bundled seed corpus, pre-annotated by a TF-IDF baseline, with the gold labels.",
+                  progress=progress)
     pulled = pull(client, PROJECT_TITLE, export_path)
     return {
         "url": st.url,

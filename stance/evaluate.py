@@ -181,12 +181,15 @@ def evaluate(model_dir: str | os.PathLike[str], data_dir: str | os.PathLike[str]
         0.61
     """
     from stance.models import load_model
-    from stance.train import load_dataset_dir, task_data
+    from stance.dataset import load_dataset_dir
+    from stance.models.base import check_schema_version
+    from stance.train import task_data
 
     model = load_model(model_dir)
     meta = model.metadata
     task = meta["task"]
     ds, info = load_dataset_dir(data_dir)
+    check_schema_version((info or {}).get("schema_version"), where=f"dataset {data_dir}")
     m_schema, d_schema = meta.get("schema_version"), (info or {}).get("schema_version")
     if m_schema is not None and d_schema is not None and str(m_schema).split(".")[0] != str(d_schema).split(".")[0]:
         raise StanceError(f"model {model_dir} was trained on label schema {m_schema!r} but dataset {data_dir} uses {d_schema!r}",

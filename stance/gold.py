@@ -1,5 +1,5 @@
 """Hand-made gold labels: read them, check them against the current segmentation, load them
-into Label Studio as annotations.
+into Label Studio as annotations (the users come from :mod:`stance.studio.users`).
 
 Gold labels live in ``labels/`` as one JSONL line per (statement, target)::
 
@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import secrets
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -35,8 +34,7 @@ __all__ = [
     "ADJUDICATOR", "ADJUDICATOR_EMAIL", "ANNOTATOR_1", "ANNOTATOR_2", "ANNOTATOR_2_EMAIL", "GOLD_ADJUDICATIONS",
     "GOLD_ANNOTATIONS", "GOLD_ANNOTATIONS_2", "GOLD_EXPORT",
     "GoldLabels", "Label", "LabelCheck", "attach_annotations", "check_gold", "check_labels", "choice_result",
-    "compare_labels", "distribution_markdown", "ensure_user", "fingerprint", "label_distribution", "read_gold",
-    "read_labels", "studio_label_sets",
+    "compare_labels", "fingerprint", "label_distribution", "label_sets", "read_gold", "read_labels",
 ]
 
 logger = logging.getLogger(__name__)
@@ -293,27 +291,6 @@ def fingerprint(statements: Sequence[Mapping[str, Any]], label_sets: Sequence[Ma
     return h.hexdigest()[:10]
 
 
-def ensure_user(client: Any, email: str, username: str) -> int:
-    """The id of the user with this email, created (random password, never shown) if missing.
-
-    Example:
-        >>> ensure_user(client, "annotator_2@stance.local", "annotator_2")
-        2
-    """
-    def _find() -> int | None:
-        for user in client.ls.users.list():
-            if (getattr(user, "email", "") or "").lower() == email.lower():
-                return int(user.id)
-        return None
-
-    found = client.call("listing users", _find)
-    if found is not None:
-        return found
-    user = client.call("creating the second annotator", client.ls.users.create, email=email, username=username,
-                       password=secrets.token_urlsafe(18))
-    return int(user.id)
-
-
 def label_distribution(
     statements: Sequence[Mapping[str, Any]],
     labels: Mapping[tuple[str, str], Label],
@@ -341,45 +318,6 @@ def label_distribution(
         out[target][genre_of.get(sid, "unknown")][key] += 1
         out[target]["all"][key] += 1
     return {t: dict(v) for t, v in out.items()}
-
-
-def distribution_markdown(dist: Mapping[str, Mapping[str, Counter[str]]], *, min_positions: int, min_per_stance: int) -> str:
-    """Render :func:`label_distribution` as Markdown tables, flagging targets below the thresholds.
-
-    Args:
-        dist: From :func:`label_distribution`.
-        min_positions: Position-taking pairs (Claim or Premise) a target needs for a per-target model.
-        min_per_stance: Pairs of each stance value (Favor, Against) it needs.
-
-    Returns:
-        Markdown text.
-
-    Example:
-        >>> print(distribution_markdown(dist, min_positions=50, min_per_stance=20))  # doctest: +SKIP
-    """
-    cols = ["Claim/Favor", "Claim/Against", "Premise/Favor", "Premise/Against", "None"]
-    genres = sorted({g for per in dist.values() for g in per if g != "all"})
-    lines = ["| target | genre | " + " | ".join(cols) + " | position-taking |",
-             "| --- | --- | " + " | ".join("---:" for _ in cols) + " | ---: |"]
-    verdicts = []
-    for target, per in dist.items():
-        for genre in [*genres, "all"]:
-            c = per.get(genre, Counter())
-            pos = sum(v for k, v in c.items() if k != "None")
-            name = f"**{genre}**" if genre == "all" else genre
-            lines.append(f"| {target} | {name} | " + " | ".join(str(c.get(k, 0)) for k in cols) + f" | {pos} |")
-        c = per.get("all", Counter())
-        pos = sum(v for k, v in c.items() if k != "None")
-        favor = c.get("Claim/Favor", 0) + c.get("Premise/Favor", 0)
-        against = c.get("Claim/Against", 0) + c.get("Premise/Against", 0)
-        short = [why for why, bad in (
-            (f"{pos} position-taking pairs < {min_positions}", pos < min_positions),
-            (f"{favor} Favor < {min_per_stance}", favor < min_per_stance),
-            (f"{against} Against < {min_per_stance}", against < min_per_stance),
-        ) if bad]
-        verdicts.append(f"| {target} | {pos} | {favor} | {against} | " + ("too few: " + "; ".join(short) if short else "enough") + " |")
-    head = ["| target | position-taking | Favor | Against | per-target model |", "| --- | ---: | ---: | ---: | --- |"]
-    return "\n".join(lines) + "\n\n" + "\n".join(head + verdicts) + "\n"
 
 
 @dataclass(frozen=True)
@@ -465,27 +403,31 @@ def check_gold(statements: Sequence[Mapping[str, Any]], gold: GoldLabels, schema
                               f"{_ids(open_pairs)}", hint="add one adjudicator line per disagreeing pair")
 
 
-def studio_label_sets(client: Any, gold: GoldLabels) -> list[tuple[int, Mapping[tuple[str, str], Label], bool]]:
-    """Map each annotator of ``gold`` to a Label Studio user, for :func:`attach_annotations`.
+def label_sets(gold: GoldLabels, first: int, second: int | None = None,
+               adjudicator: int | None = None) -> list[tuple[int, Mapping[tuple[str, str], Label], bool]]:
+    """Pair each annotator's labels with a Label Studio user id, for :func:`attach_annotations`.
 
-    ``annotator_1`` is the connected user; ``annotator_2`` and the adjudicator are users created
-    through the API when missing. Only the adjudications are ground truth.
+    Only the adjudications are ground truth. Users are made by :mod:`stance.studio.users`.
 
     Args:
-        client: A :class:`stance.studio.client.StudioClient`.
         gold: From :func:`read_gold`.
+        first: User id of ``annotator_1``.
+        second: User id of ``annotator_2`` (needed when there is a second pass).
+        adjudicator: User id of the adjudicator (needed when there are adjudications).
 
     Returns:
         ``[(user_id, labels, ground_truth), ...]`` for the annotators that have labels.
 
     Example:
-        >>> [gt for _, _, gt in studio_label_sets(client, read_gold("labels", schema))]
+        >>> [gt for _, _, gt in label_sets(read_gold("labels", schema), 1, 2, 3)]  # doctest: +SKIP
         [False, False, True]
     """
-    admin = int(client.call("reading the current user", client.ls.users.whoami).id)
-    sets: list[tuple[int, Mapping[tuple[str, str], Label], bool]] = [(admin, gold.first, False)]
-    if gold.second:
-        sets.append((ensure_user(client, ANNOTATOR_2_EMAIL, ANNOTATOR_2), gold.second, False))
-    if gold.adjudicated:
-        sets.append((ensure_user(client, ADJUDICATOR_EMAIL, ADJUDICATOR), gold.adjudicated, True))
+    sets: list[tuple[int, Mapping[tuple[str, str], Label], bool]] = [(first, gold.first, False)]
+    for user, labels, truth, who in ((second, gold.second, False, ANNOTATOR_2),
+                                     (adjudicator, gold.adjudicated, True, ADJUDICATOR)):
+        if labels:
+            if user is None:
+                raise StanceError(f"the gold labels have {who} labels but no Label Studio user was given for them",
+                                  hint="pass the user id (stance.studio.users.ensure_user)")
+            sets.append((user, labels, truth))
     return sets

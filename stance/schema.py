@@ -312,7 +312,16 @@ def _next(indent: str = "  ") -> list[str]:
     ]
 
 
-def labeling_config(schema: Schema, mode: str = "pair", *, targets: tuple[Target, ...] | None = None) -> str:
+_REVIEW = (
+    '  <View style="padding: 6px 10px; border-left: 4px solid #d9822b; margin-bottom: 8px">',
+    '    <Header value="Answers to adjudicate: they differ on $review_conflicts" size="5"/>',
+    '    <Text name="review_answers" value="$review_answers" granularity="word"/>',
+    "  </View>",
+)
+
+
+def labeling_config(schema: Schema, mode: str = "pair", *, targets: tuple[Target, ...] | None = None,
+                    review: bool = False) -> str:
     """Generate the Label Studio labeling config (XML) for a schema.
 
     Pair mode (one task per statement × target) has the controls ``role`` and ``stance``;
@@ -325,6 +334,8 @@ def labeling_config(schema: Schema, mode: str = "pair", *, targets: tuple[Target
         schema: The loaded schema.
         mode: ``"pair"`` or ``"discovery"``.
         targets: Discovery mode only: the targets to offer (all by default).
+        review: For an adjudication project: show every annotator's answers (task fields
+            ``review_answers`` and ``review_conflicts``, see ``stance.adjudication``) above the task.
 
     Returns:
         The XML as a string; it records the schema version in a leading comment.
@@ -337,7 +348,7 @@ def labeling_config(schema: Schema, mode: str = "pair", *, targets: tuple[Target
     if mode not in MODES:
         raise StanceError(f"unknown mode {mode!r}", hint="use --mode pair or --mode discovery")
     marker = f"<!-- {SCHEMA_MARKER}={schema.version} guidelines={schema.guidelines_version} mode={mode} -->"
-    lines = ["<View>", f"  {marker}"]
+    lines = ["<View>", f"  {marker}", *(_REVIEW if review else ())]
     if mode == "pair":
         lines += [
             '  <View style="padding: 6px 10px; border-left: 4px solid #3b7ddd; margin-bottom: 8px">',

@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 
 from stance.config import TASKS, TrainConfig
+from stance.dataset.store import INFO_FILE as DATASET_INFO_FILE
+from stance.dataset.store import load_dataset_dir
 from stance.errors import StanceError
-from stance.io import read_json
 from stance.models.base import TASK_LABELS, check_labels, check_schema_version, data_fingerprint, make_metadata
 
 __all__ = ["DATASET_INFO_FILE", "REQUIRED_COLUMNS", "TaskData", "TrainResult", "load_dataset_dir",
@@ -27,7 +28,6 @@ __all__ = ["DATASET_INFO_FILE", "REQUIRED_COLUMNS", "TaskData", "TrainResult", "
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
-DATASET_INFO_FILE = "stance_dataset.json"
 #: Columns every task needs, and the label column of each task.
 REQUIRED_COLUMNS = ("id", "text", "target")
 LABEL_COLUMN = {"joint": "stance", "stance": "stance", "role": "role"}
@@ -61,40 +61,6 @@ class TrainResult:
     class_counts: dict[str, int]
     seconds: float
     metadata: dict[str, Any] = field(repr=False, default_factory=dict)
-
-
-def load_dataset_dir(data_dir: str | os.PathLike[str]) -> tuple[Any, dict[str, Any] | None]:
-    """Load a dataset folder written by ``stance dataset``.
-
-    Args:
-        data_dir: The folder (``DatasetDict.save_to_disk`` layout).
-
-    Returns:
-        ``(dataset_dict, info)`` where ``info`` is ``stance_dataset.json`` or ``None`` when absent.
-
-    Example:
-        >>> ds, info = load_dataset_dir("out/dataset")
-        >>> sorted(ds)
-        ['test', 'train', 'validation']
-    """
-    import datasets
-
-    data_dir = Path(data_dir)
-    if not data_dir.is_dir():
-        raise StanceError(f"dataset folder {data_dir} does not exist", hint="build it with `stance dataset`")
-    if not (data_dir / "dataset_dict.json").is_file():
-        raise StanceError(f"{data_dir} is not a dataset folder (no dataset_dict.json)",
-                          hint="point to the folder written by `stance dataset`")
-    try:
-        ds = datasets.load_from_disk(str(data_dir))
-    except Exception as exc:  # datasets raises several types for damaged folders
-        raise StanceError(f"{data_dir}: cannot load the dataset ({exc})", hint="rebuild it with `stance dataset`") from None
-    info = None
-    info_path = data_dir / DATASET_INFO_FILE
-    if info_path.is_file():
-        info = read_json(info_path, what="dataset metadata")
-        check_schema_version(info.get("schema_version"), where=f"dataset {data_dir}")
-    return ds, info
 
 
 def _label_names(split: Any, column: str) -> list[str] | None:
@@ -183,6 +149,7 @@ def train(data_dir: str | os.PathLike[str], model_dir: str | os.PathLike[str], *
 
     started = time.perf_counter()
     ds, info = load_dataset_dir(data_dir)
+    check_schema_version((info or {}).get("schema_version"), where=f"dataset {data_dir}")
     tr = task_data(ds, "train", config.task, data_dir=data_dir)
     if len(tr) == 0:
         raise StanceError(f"dataset {data_dir}: the 'train' split has no labeled rows for the {config.task!r} task",

@@ -15,7 +15,7 @@ from stance.agreement import (
     observed_agreement,
     span_f1,
 )
-from stance.labels import Span, read_export
+from stance.export import Span, read_export
 from stance.schema import load_schema
 
 DATA = Path(__file__).parent / "data"

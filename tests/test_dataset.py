@@ -20,14 +20,12 @@ from stance.dataset import (
     aggregate,
     assign_splits,
     build_dataset,
-    disagreement_tasks,
-    merge_adjudication,
-    review_config,
     save_dataset,
     vote,
 )
+from stance.adjudication import disagreement_tasks, merge_adjudication, review_config
 from stance.errors import StanceError
-from stance.labels import read_export
+from stance.export import read_export
 from stance.schema import load_schema
 
 DATA = Path(__file__).parent / "data"
@@ -295,13 +293,18 @@ def test_existing_folder_rules(tmp_path: Path, schema: Any) -> None:
         save_dataset(dd, meta, other)
     assert (other / "mine.txt").read_text() == "keep me"
     out = save_dataset(dd, meta, tmp_path / "data")
+    (out / "README.md").write_text("an older card")
+    save_dataset(dd, meta, out)  # a rerun replaces what the previous run wrote
+    assert (out / "README.md").read_text() != "an older card" and (out / "stance_dataset.json").is_file()
+    # Issue 12 #6 (a behaviour change): a file the command did not write is never deleted; the rebuild is refused.
     (out / "stale.txt").write_text("from an older run")
-    save_dataset(dd, meta, out)  # a rerun replaces the previous output whole
-    assert not (out / "stale.txt").exists() and (out / "stance_dataset.json").is_file()
+    with pytest.raises(StanceError, match=r"holds 1 file\(s\) that `stance dataset` did not write \(stale.txt\)"):
+        save_dataset(dd, meta, out)
+    assert (out / "stale.txt").read_text() == "from an older run"
 
 
 def test_failed_write_leaves_nothing(tmp_path: Path, schema: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    import stance.dataset as ds
+    import stance.dataset.store as ds
 
     dd, meta = build_dataset(read_export(PAIR_EXPORT, schema), schema)
 

@@ -195,7 +195,7 @@ def test_dataset_labels_are_the_adjudicated_gold_and_agreement_compares_independ
     from stance.agreement import export_agreement
     from stance.dataset import build_dataset
     from stance.gold import read_gold
-    from stance.labels import read_export
+    from stance.export import read_export
 
     labels = read_gold(LABELS, schema)
     export = read_export(mg.EXPORT, schema)
@@ -219,7 +219,7 @@ def test_dataset_labels_are_the_adjudicated_gold_and_agreement_compares_independ
 
 def test_export_loads_with_stance_dataset_without_warnings(schema) -> None:
     dataset = pytest.importorskip("stance.dataset")
-    from stance.labels import read_export
+    from stance.export import read_export
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -1,4 +1,4 @@
-"""Parsing and validating Label Studio exports (stance.labels)."""
+"""Parsing and validating Label Studio exports (stance.export)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-import stance.labels as labels_module
+import stance.export.stream as labels_module
 from stance.errors import StanceError
-from stance.labels import (
+from stance.export import (
     CANCELLED,
     DISCOVERY,
     OK,

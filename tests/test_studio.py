@@ -27,13 +27,31 @@ from typer.testing import CliRunner
 
 from stance.cli import app
 from stance.errors import StanceError
-from stance.studio import connect, find_project, pull, push_statements
+from stance.studio import PushResult, connect, find_project, pull, push
 from stance.studio.client import StudioClient, recorded_schema
 from stance.tasks import read_statements
 
 pytestmark = pytest.mark.studio
 
 _OUTPUTS: list[str] = []  # every CLI output of this module, grepped for the key at the end
+
+
+def push_statements(client: StudioClient, statements: list[dict[str, Any]], title: str, *, mode: str = "pair",
+                    targets: list[str] | None = None, predictor: Any = None, model_version: str | None = None,
+                    **options: Any) -> PushResult:
+    """What `stance push` does: build tasks (stance.tasks), then push them with stance.studio.push,
+    predicting only for the tasks the project lacks."""
+    from stance.schema import load_schema
+    from stance.tasks import add_predictions, build_tasks
+
+    schema = load_schema()
+    tasks = build_tasks(statements, schema, mode=mode, targets=targets)
+
+    def _predict(new: list[dict[str, Any]]) -> None:
+        add_predictions(new, schema, predictor, mode=mode, targets=targets, model_version=model_version)
+
+    return push(client, title, tasks, schema, mode=mode, targets=targets,
+                prepare=_predict if predictor is not None else None, **options)
 
 
 def _title(prefix: str) -> str:
@@ -226,6 +244,12 @@ def test_pull_keeps_every_annotation_edit_and_flag(
     assert export[f]["annotations"] == [] and len(export[f]["drafts"]) == 1
     for task in export.values():
         assert task["data"]["schema_version"] == "1" and task["data"]["task_key"]
+    # Lineage: which project and server the export came from, and when (the key is never written).
+    lineage = json.loads((tmp_path / "export.json.lineage.json").read_text(encoding="utf-8"))
+    details = lineage["details"]
+    assert lineage["kind"] == "export" and details["project_id"] == result.project_id
+    assert details["project_title"] == title and details["pulled_at"][:4].isdigit()
+    assert details["server"].startswith("http") and "@" not in details["server"] and "?" not in details["server"]
 
 
 def test_discovery_round_trip_keeps_spans_and_relations(

@@ -34,7 +34,7 @@ def _read(
     export: Path, schema_path: Optional[Path], documents: Optional[Path], repair_spans: bool, *,
     full_data: bool = False, progress: bool = False,
 ) -> tuple[Any, Any]:
-    from stance.labels import read_documents, read_export
+    from stance.export import read_documents, read_export
     from stance.schema import load_schema
 
     schema = load_schema(schema_path)
@@ -79,6 +79,18 @@ def render_agreement(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _check_output_folder(output: Path, inputs: list[Path]) -> None:
+    """Refuse an output folder that is an input or holds one (replacing it would delete the input)."""
+    from stance.io import check_not_input
+
+    check_not_input(output, inputs)
+    out = output.resolve()
+    for item in inputs:
+        if out in item.resolve().parents:
+            raise StanceError(f"input {item} lies inside the output folder {output}: rebuilding would delete it",
+                              hint="move the input out of that folder, or give -o another folder")
+
+
 @app.command("dataset")
 @cli_command
 def dataset_command(
@@ -100,15 +112,20 @@ def dataset_command(
     ),
 ) -> None:
     """Turn a Label Studio export into a Hugging Face dataset (save_to_disk + Parquet + card)."""
-    from stance.dataset import DatasetOptions, build_dataset, merge_adjudication, save_dataset
-    from stance.labels import read_export
+    from stance.adjudication import merge_adjudication
+    from stance.dataset import DatasetOptions, build_dataset, save_dataset
+    from stance.export import read_export
 
+    _check_output_folder(output, [p for p in (export, schema, documents, adjudicated) if p is not None])
     options = DatasetOptions(ties=ties.value, seed=seed, test_size=test_size, val_size=val_size)
     parsed, loaded = _read(export, schema, documents, repair_spans, progress=progress)
     if adjudicated is not None:
+        if adjudicated.resolve() == export.resolve() or (adjudicated.exists() and adjudicated.samefile(export)):
+            raise StanceError(f"--adjudicated {adjudicated} is the export itself: every answer would become ground truth",
+                              hint="give the export of the review project made by `stance disagreements`")
         parsed = merge_adjudication(parsed, read_export(adjudicated, loaded, repair_spans=repair_spans))
     dd, meta = build_dataset(parsed, loaded, options=options, project_title=project_title)
-    out = save_dataset(dd, meta, output, progress=progress)
+    out = save_dataset(dd, meta, output, progress=progress, export_path=export)
     splits = ", ".join(f"{name} {n}" for name, n in meta["splits"].items())
     c = meta["counts"]
     typer.echo(
@@ -131,12 +148,21 @@ def agreement_command(
         "independent annotations only."),
     documents: Optional[Path] = _DOCS,
     repair_spans: bool = _REPAIR,
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Also write the figures as JSON to this file."),
 ) -> None:
     """Inter-annotator agreement per control and target: Cohen's and Fleiss' kappa, Krippendorff's alpha, span F1."""
     from stance.agreement import export_agreement
+    from stance.io import check_not_input, check_output_path, write_json
 
+    if output is not None:
+        check_output_path(output)
+        check_not_input(output, [p for p in (export, schema, documents) if p is not None])
     parsed, _ = _read(export, schema, documents, repair_spans)
     report = export_agreement(parsed, include_ground_truth=include_ground_truth)
+    if output is not None:
+        write_json(output, report)
+    for w in parsed.warnings:
+        typer.echo(f"note: {w}", err=True)
     if as_json:
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
     else:
@@ -163,22 +189,23 @@ def disagreements_command(
     repair_spans: bool = _REPAIR,
 ) -> None:
     """Write conflicting items as Label Studio tasks showing every annotator's answer, for adjudication."""
-    from stance.dataset import disagreement_tasks, review_config
-    from stance.io import atomic_write, check_output_path, write_json
+    from stance.adjudication import disagreement_tasks, review_config
+    from stance.io import check_not_input, check_output_path
+    from stance.tasks import write_tasks
 
     if push and not project:
         raise StanceError("--push needs --project NAME", hint="e.g. --push --project 'stance review 1'")
     check_output_path(output)
+    inputs = [p for p in (export, schema, documents) if p is not None]
+    check_not_input(output, inputs)
+    check_not_input(output.with_suffix(".label_config.xml"), inputs)
     parsed, loaded = _read(export, schema, documents, repair_spans, full_data=True)
     tasks = disagreement_tasks(parsed)
     if not tasks:
         typer.echo(f"no conflicting items in {export}: nothing to adjudicate")
         return
     config = review_config(loaded, parsed.mode)
-    config_path = output.with_suffix(".label_config.xml")
-    write_json(output, tasks)
-    with atomic_write(config_path) as fh:
-        fh.write(config)
+    config_path = write_tasks(output, tasks, loaded, mode=parsed.mode, label_config=config)
     typer.echo(f"wrote {len(tasks)} review task(s) to {output} and the labeling config to {config_path}")
     if push:
         _push(tasks, config, str(project), loaded, parsed.mode, export, data_dir)

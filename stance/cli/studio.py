@@ -119,14 +119,12 @@ def push_command(
 
     Connects to LABEL_STUDIO_URL with LABEL_STUDIO_API_KEY, else to the local studio.
     """
-    from stance.studio import connect, push_tasks
+    from stance.studio import connect, push
 
-    tasks, xml, loaded, prepare = _build(statements, mode, targets, schema, model, progress, predict=False)
+    tasks, _, loaded, prepare = _build(statements, mode, targets, schema, model, progress, predict=False)
     client = connect(data_dir=data_dir)
-    description = f"{loaded.name or 'stance'}: {mode.value}-mode tasks, guidelines version {loaded.guidelines_version}."
-    result = push_tasks(client, project, tasks, xml, schema_version=loaded.version, mode=mode.value,
-                        description=description, force=force_schema, chunk_size=chunk_size, progress=progress,
-                        prepare=prepare)
+    result = push(client, project, tasks, loaded, mode=mode.value, targets=_targets(targets), force=force_schema,
+                  chunk_size=chunk_size, progress=progress, prepare=prepare)
     action = "created project" if result.created_project else "project"
     typer.echo(f"{action} {result.project!r} (id {result.project_id}) at {client.url}: "
                f"{result.added} new task(s) added, {result.skipped} skipped as already present "
@@ -141,10 +139,11 @@ def pull_command(
     data_dir: Optional[Path] = _DATA_DIR,
 ) -> None:
     """Download the full JSON export of a project: every task, every annotation and its flags."""
-    from stance.io import check_output_path
+    from stance.io import check_not_input, check_output_path
     from stance.studio import connect, pull
 
     check_output_path(output)
+    check_not_input(output, [data_dir] if data_dir is not None else [])
     client = connect(data_dir=data_dir)
     r = pull(client, project, output)
     typer.echo(f"wrote {r.tasks} task(s) with {r.annotations} annotation(s) by {r.annotators} annotator(s) "

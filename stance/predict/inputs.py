@@ -161,11 +161,16 @@ def _iter_parquet(path: Path, batch_rows: int) -> Iterator[Item]:
 def _dataset_parts(path: Path, split: str | None) -> list[tuple[str | None, Any]]:
     from datasets import Dataset, DatasetDict, load_from_disk
 
-    try:
-        data = load_from_disk(str(path))
-    except Exception as exc:
-        raise StanceError(f"{path} is not a saved Hugging Face dataset ({type(exc).__name__}: {exc})",
-                          hint="save one with dataset.save_to_disk(PATH), or pass a file") from None
+    from stance.dataset import load_dataset_dir
+
+    if (path / "dataset_dict.json").is_file():  # a DatasetDict, e.g. from `stance dataset`: the one loader
+        data, _ = load_dataset_dir(path)
+    else:
+        try:
+            data = load_from_disk(str(path))
+        except Exception as exc:
+            raise StanceError(f"{path} is not a saved Hugging Face dataset ({type(exc).__name__}: {exc})",
+                              hint="save one with dataset.save_to_disk(PATH), or pass a file") from None
     if isinstance(data, Dataset):
         if split is not None:
             raise StanceError(f"{path} holds a single dataset without splits; --split {split} cannot be applied",

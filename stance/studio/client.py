@@ -19,7 +19,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -37,7 +37,7 @@ __all__ = [
     "ensure_project",
     "existing_task_keys",
     "push_tasks",
-    "push_statements",
+    "push",
     "pull",
     "CHUNK_SIZE",
 ]
@@ -511,58 +511,56 @@ def push_tasks(
                       seconds=round(time.perf_counter() - t0, 3))
 
 
-def push_statements(
+def push(
     client: StudioClient,
-    statements: Iterable[dict[str, Any]],
     project_title: str,
+    tasks: Sequence[dict[str, Any]],
+    schema: Any,
     *,
-    schema: Any = None,
     mode: str = "pair",
     targets: Sequence[str] | None = None,
-    predictor: Any = None,
-    model_version: str | None = None,
     force: bool = False,
     chunk_size: int = CHUNK_SIZE,
     progress: bool = False,
+    prepare: Callable[[list[dict[str, Any]]], Any] | None = None,
+    description: str | None = None,
 ) -> PushResult:
-    """Build tasks from statements (see :func:`stance.tasks.build_tasks`) and push them.
+    """Push tasks built by :func:`stance.tasks.build_tasks` into a project made for their schema.
+
+    The labelling config and the recorded schema version come from ``schema`` (and ``mode``,
+    ``targets``), so a project always matches its tasks. This is what ``stance push`` runs.
 
     Args:
         client: From :func:`connect`.
-        statements: Statement records (DESIGN.md section 1).
         project_title: Project to create or extend.
-        schema: A :class:`stance.schema.Schema` (the bundled one when None).
+        tasks: Tasks from :func:`stance.tasks.build_tasks` with this schema and mode.
+        schema: The :class:`stance.schema.Schema` they were built with.
         mode: ``"pair"`` or ``"discovery"``.
-        targets: Target ids (all when None).
-        predictor: Optional model for pre-annotations.
-        model_version: Recorded with the predictions.
+        targets: The target ids the tasks cover (all when None); discovery mode offers only these.
         force: Accept a project with another schema version.
         chunk_size: Tasks per import request.
-        progress: Show progress bars.
+        progress: Show a progress bar.
+        prepare: Called with the tasks the project lacks, before importing them (e.g. to add
+            model predictions only where needed: :func:`stance.tasks.add_predictions`).
+        description: A new project's description (default: the schema name, mode and guidelines version).
 
     Returns:
         A :class:`PushResult`.
 
     Example:
-        >>> push_statements(connect(), read_statements("statements.jsonl"), "Kuril statements").added
+        >>> tasks = build_tasks(read_statements("statements.jsonl"), schema)  # doctest: +SKIP
+        >>> push(connect(), "Kuril statements", tasks, schema).added  # doctest: +SKIP
         60
     """
-    from stance.schema import labeling_config, load_schema
-    from stance.tasks import add_predictions, build_tasks
-
-    schema = schema if schema is not None else load_schema()
-    tasks = build_tasks(statements, schema, mode=mode, targets=targets)
-
-    def _predict(new: list[dict[str, Any]]) -> None:
-        add_predictions(new, schema, predictor, mode=mode, targets=targets, model_version=model_version,
-                        progress=progress)
+    from stance.schema import labeling_config
 
     chosen = schema.select_targets(list(targets) if targets else None)
     xml = labeling_config(schema, mode, targets=chosen if mode == "discovery" else None)
-    description = f"{schema.name or 'stance'}: {mode}-mode tasks, guidelines version {schema.guidelines_version}."
-    return push_tasks(client, project_title, tasks, xml, schema_version=schema.version, mode=mode,
+    if description is None:
+        description = f"{schema.name or 'stance'}: {mode}-mode tasks, guidelines version {schema.guidelines_version}."
+    return push_tasks(client, project_title, tasks, xml, schema_version=str(schema.version), mode=mode,
                       description=description, force=force, chunk_size=chunk_size, progress=progress,
-                      prepare=_predict if predictor is not None else None)
+                      prepare=prepare)
 
 
 def pull(client: StudioClient, project_title: str, out: str | os.PathLike[str]) -> PullResult:
@@ -608,6 +606,7 @@ def pull(client: StudioClient, project_title: str, out: str | os.PathLike[str]) 
         raise StanceError(f"the export of project {project.id} is not a list of tasks; nothing written")
     with atomic_write(Path(path), "wb") as fh:
         fh.write(raw)
+    _export_lineage(client, project, Path(path))
     annotations = [a for t in tasks for a in t.get("annotations") or []]
     return PullResult(
         project_id=int(project.id),
@@ -620,3 +619,28 @@ def pull(client: StudioClient, project_title: str, out: str | os.PathLike[str]) 
         drafts=sum(len(t.get("drafts") or []) for t in tasks),
         seconds=round(time.perf_counter() - t0, 3),
     )
+
+
+def _server_url(url: str) -> str:
+    """The server's address without credentials, query or fragment, fit for a lineage record."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def _export_lineage(client: StudioClient, project: Any, path: Path) -> None:
+    """Record where an export came from: the project (id and title), the server and the pull time."""
+    import datetime as _dt
+
+    from stance.lineage import write_lineage
+
+    details = {
+        "project_id": int(project.id),
+        "project_title": getattr(project, "title", None),
+        "server": client.redact(_server_url(client.url)),
+        "pulled_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+    write_lineage(path, "export", details=details)
