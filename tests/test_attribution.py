@@ -116,3 +116,22 @@ def test_only_sentences_with_a_cue_or_a_quotation_are_parsed(sentence: str, expe
 
 def test_cues_are_lemmas() -> None:
     assert {"say", "tell", "add", "insist", "argue", "warn", "write", "tweet", "claim", "ask"} <= CUE_LEMMAS
+
+
+def test_rules_only_mode_still_reads_plain_cues(monkeypatch: pytest.MonkeyPatch) -> None:
+    from stance.segment import Document, segment_document
+
+    monkeypatch.setenv("STANCE_ATTRIBUTION", "rules")
+    text = (DATA / "state_department.txt").read_text(encoding="utf-8")
+    statements = segment_document(Document("state_department", text, "state_department.txt")).statements
+    ellison = [s for s in statements if s.text.startswith("“We are not walking away")][0]
+    assert (ellison.holder, ellison.holder_type) == ("Margaret Ellison", "quoted")
+
+
+def test_unknown_attribution_mode_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from stance.errors import StanceError
+    from stance.segment.attribution import attribution_mode
+
+    monkeypatch.setenv("STANCE_ATTRIBUTION", "neural")
+    with pytest.raises(StanceError, match="STANCE_ATTRIBUTION='neural' is not an attribution mode"):
+        attribution_mode()

