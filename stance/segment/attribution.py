@@ -228,7 +228,7 @@ def _subject(verb: Any) -> Any:
     for child in verb.children:
         if child.dep_ in ("nsubj", "nsubjpass"):
             return child
-    if verb.dep_ in ("xcomp", "conj", "advcl") and verb.head is not verb:
+    if verb.dep_ in ("xcomp", "conj") and verb.head is not verb:  # "declined to say", "... and said"
         for child in verb.head.children:
             if child.dep_ == "nsubj":
                 return child
@@ -329,6 +329,13 @@ _NAME_WORDS = r"[A-Z][\w'’.-]*(?:\s+(?:(?:of|de|van|von|al|bin)\s+)?[A-Z][\w'�
 _DESCRIPTION = r"(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir|[Ii]ts)\s+(?:[\w'’-]+\s+){0,4}?[a-z][\w-]*"
 _SUBJECT = rf"(?P<subj>[Hh]e|[Ss]he|[Tt]hey|[Ii]t|{_DESCRIPTION}|{_NAME_WORDS})"
 _CUE_WORD = rf"(?P<cue>{'|'.join(sorted(_FORM_LEMMA, key=len, reverse=True))})"
+_CUE_AT = re.compile(rf"\b{_CUE_WORD}\b")
+_TRAILING_AUX = re.compile(rf"\s+{_AUX_WORDS}(?:[a-z]+ly\s+)?$")
+_TRAILING_SUBJECT = re.compile(
+    rf"(?:^|(?<=[\s,;:—–”\"»(]))(?P<subj>[Hh]e|[Ss]he|[Tt]hey|[Ii]t|"
+    rf"(?:(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir|[Ii]ts)\s+)?(?:[\w’'-]+[’']s?\s+)?(?:[a-z][\w-]*\s+){{0,3}}[a-z][\w-]*|"
+    rf"(?:[Tt]he\s+)?{_NAME_WORDS}(?:[’']s?\s+[a-z]+)?)$"
+)
 _RULE_BEFORE = re.compile(rf"(?:^|[,;:—–-]\s*|\b(?:and|but|as|while|when)\s+){_SUBJECT}\s+{_AUX_WORDS}(?:[a-z]+ly\s+)?{_CUE_WORD}\b(?=(?P<rest>.*))", re.S)
 _RULE_AFTER = re.compile(rf"[,—–-]\s*{_CUE_WORD}\s+{_SUBJECT}\s*(?:[,.;!?]|$)")
 _QUOTED = re.compile(r"“[^”]*(?:”|$)|\"[^\"]*(?:\"|$)|«[^»]*(?:»|$)")
@@ -358,30 +365,47 @@ def _colon_cue(sentence: str) -> _Cue | None:
     return _Cue(m.group("subj"), kind, _head(m.group("subj")), m.start("subj"), True) if kind else None
 
 
-def _rule_cue(masked: str) -> _Cue | None:
-    """The cue of a sentence that plain patterns can read ("X said", "..., said X"), or ``None``."""
+def _rule_cue(masked: str, *, headline: bool = False) -> _Cue | None:
+    """The cue of a sentence that plain patterns can read ("X said", "..., said X"), or ``None``.
+
+    A headline is read only as "Name: claim" (its other forms are the rule-based pass's).
+    """
     total = len(masked.strip()) or 1
     m = _NAME_COLON.match(masked)  # "Issa: Clinton's 'Honesty Is In Question'"
     if m and _rule_kind(m.group("subj")) == "name" and m.end() / total < 0.6:
         return _Cue(m.group("subj"), "name", _head(m.group("subj")), m.start("subj"), True)
+    if headline:
+        return None
     for m in _RULE_AFTER.finditer(masked):
         lemma = _FORM_LEMMA.get(m.group("cue"))
         if lemma is not None:
             kind = _rule_kind(m.group("subj"))
             if kind is not None and (m.start() - masked.count("_", 0, 0)) / total >= 0.4:
                 return _Cue(m.group("subj"), kind, _head(m.group("subj")), m.start("subj"), True)
-    for m in _RULE_BEFORE.finditer(masked):
-        lemma = _FORM_LEMMA.get(m.group("cue"))
-        if lemma is None:
+    for m in _CUE_AT.finditer(masked):
+        window = max(0, m.start() - 120)
+        found = _subject_before(masked[window : m.start()])
+        if found is None:
             continue
-        kind = _rule_kind(m.group("subj"))
+        subject, start = found[0], window + found[1]
+        kind = _rule_kind(subject)
         if kind is None:
-            return None
-        rest = re.sub(r"^\s*(?:that|on \w+|in a statement|to \w+)\b", "", m.group("rest"))
-        if len(rest.strip(" ._,")) / total >= 0.4:
-            return _Cue(m.group("subj"), kind, _head(m.group("subj")), m.start("subj"), True)
+            return None  # a cue whose subject the rules cannot read: the parser decides
+        rest = re.sub(r"^\s*(?:that|on \w+|in a statement|to \w+)\b", "", masked[m.end() :])
+        content = max(len(rest.strip(" ._,")), len(masked[:start].strip(" ,—–-")))
+        if content / total >= 0.4:
+            return _Cue(subject, kind, _head(subject), start, True)
         return None
     return None
+
+
+def _subject_before(prefix: str) -> tuple[str, int] | None:
+    """The subject phrase that ends a clause just before a cue word ("..., the senator has "), and its offset."""
+    prefix = _TRAILING_AUX.sub("", prefix)
+    m = _TRAILING_SUBJECT.search(prefix)
+    if m is None:
+        return None
+    return m.group("subj"), m.start("subj")
 
 
 def _head(subject: str) -> str:
@@ -396,8 +420,10 @@ def _rule_kind(subject: str) -> str | None:
         return "pronoun"
     if words[-1].lower() in _PERSON_NOUNS:
         return "description"
+    if len(words) == 1 and _head(words[0]) in _PERSON_NOUNS | _GROUP_NOUNS:
+        return "group" if words[0].endswith("s") else "description"  # "Critics say", "Officials"
     if words[0][0].isupper() and words[0].lower() not in ("the", "a", "an", "his", "her", "their", "its"):
-        if any(w in _STARTERS for w in words[:1]) or words[-1].endswith(("'s", "’s")):
+        if words[0] in _STARTERS or words[0].endswith("ing") or words[-1].endswith(("'s", "’s")):
             return None
         return "name"
     head = _head(subject)
@@ -477,10 +503,10 @@ def attribute_news(text: str, statements: Sequence[Any], *, parse: bool = True, 
         masked = _mask_quotes(s.text)
         if not needs_parse(masked):
             continue
-        found = _rule_cue(masked)
+        found = _rule_cue(masked, headline=s.section == "title")
         if found is not None:
             cues[id(s)] = found
-        elif parse and not _PARSE_FORMS.isdisjoint(_WORDS.findall(masked.lower())):
+        elif parse and s.section != "title" and not _PARSE_FORMS.isdisjoint(_WORDS.findall(masked.lower())):
             todo.append(s)
     if todo and nlp is not None:
         for s, doc in zip(todo, nlp.pipe((_window(s.text) for s in todo), batch_size=64)):
