@@ -323,20 +323,31 @@ def _find_cue(sent: Any, total: int) -> _Cue | None:
     return best[1] if best else None
 
 
-_FORM_LEMMA = {f: lemma for lemma in sorted(CUE_LEMMAS - _WEAK) for f in _forms(lemma)}
+# Lemmas whose base and -s forms are common nouns ("states", "reports", "the post"): the rules
+# read only their past forms; the parser tells the verb from the noun.
+_NOUN_LIKE = frozenset(
+    """state report post charge note estimate text email call question answer comment label brand attack
+    blast doubt fear hope worry praise demand counter blog tweet claim promise pledge vow retweet point
+    testify remark joke quip""".split()
+)
+_FORM_LEMMA = {
+    f: lemma
+    for lemma in sorted(CUE_LEMMAS - _WEAK)
+    for f in _forms(lemma)
+    if lemma not in _NOUN_LIKE or f.endswith("ed") or f in _IRREGULAR.get(lemma, [])
+}
 _AUX_WORDS = r"(?:(?:has|have|had|also|later|then|further|again|repeatedly|previously|recently|once|would|will|is|was|has been|had been|publicly|flatly|quickly|simply|just|often)\s+)*"
 _NAME_WORDS = r"[A-Z][\w'’.-]*(?:\s+(?:(?:of|de|van|von|al|bin)\s+)?[A-Z][\w'’.-]*){0,4}"
 _DESCRIPTION = r"(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir|[Ii]ts)\s+(?:[\w'’-]+\s+){0,4}?[a-z][\w-]*"
 _SUBJECT = rf"(?P<subj>[Hh]e|[Ss]he|[Tt]hey|[Ii]t|{_DESCRIPTION}|{_NAME_WORDS})"
-_CUE_WORD = rf"(?P<cue>{'|'.join(sorted(_FORM_LEMMA, key=len, reverse=True))})"
-_CUE_AT = re.compile(rf"\b{_CUE_WORD}\b")
+_CUE_WORD = r"(?P<cue>[a-z]+)"  # checked against the cue forms after the match
+_LOWER_WORD = re.compile(r"\b[a-z]+\b")
 _TRAILING_AUX = re.compile(rf"\s+{_AUX_WORDS}(?:[a-z]+ly\s+)?$")
 _TRAILING_SUBJECT = re.compile(
     rf"(?:^|(?<=[\s,;:—–”\"»(]))(?P<subj>[Hh]e|[Ss]he|[Tt]hey|[Ii]t|"
     rf"(?:(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir|[Ii]ts)\s+)?(?:[\w’'-]+[’']s?\s+)?(?:[a-z][\w-]*\s+){{0,3}}[a-z][\w-]*|"
     rf"(?:[Tt]he\s+)?{_NAME_WORDS}(?:[’']s?\s+[a-z]+)?)$"
 )
-_RULE_BEFORE = re.compile(rf"(?:^|[,;:—–-]\s*|\b(?:and|but|as|while|when)\s+){_SUBJECT}\s+{_AUX_WORDS}(?:[a-z]+ly\s+)?{_CUE_WORD}\b(?=(?P<rest>.*))", re.S)
 _RULE_AFTER = re.compile(rf"[,—–-]\s*{_CUE_WORD}\s+{_SUBJECT}\s*(?:[,.;!?]|$)")
 _QUOTED = re.compile(r"“[^”]*(?:”|$)|\"[^\"]*(?:\"|$)|«[^»]*(?:»|$)")
 
@@ -380,9 +391,11 @@ def _rule_cue(masked: str, *, headline: bool = False) -> _Cue | None:
         lemma = _FORM_LEMMA.get(m.group("cue"))
         if lemma is not None:
             kind = _rule_kind(m.group("subj"))
-            if kind is not None and (m.start() - masked.count("_", 0, 0)) / total >= 0.4:
+            if kind is not None and m.start() / total >= 0.4:
                 return _Cue(m.group("subj"), kind, _head(m.group("subj")), m.start("subj"), True)
-    for m in _CUE_AT.finditer(masked):
+    for m in _LOWER_WORD.finditer(masked):
+        if m.group(0) not in _FORM_LEMMA:
+            continue
         window = max(0, m.start() - 120)
         found = _subject_before(masked[window : m.start()])
         if found is None:
@@ -392,7 +405,9 @@ def _rule_cue(masked: str, *, headline: bool = False) -> _Cue | None:
         if kind is None:
             return None  # a cue whose subject the rules cannot read: the parser decides
         rest = re.sub(r"^\s*(?:that|on \w+|in a statement|to \w+)\b", "", masked[m.end() :])
-        content = max(len(rest.strip(" ._,")), len(masked[:start].strip(" ,—–-")))
+        before = masked[:start].strip(" ,—–-")
+        quoted_before = before[-1:] in ("”", '"', "»")  # '"...," Bozell says.'
+        content = max(len(rest.strip(" ._,:")), len(before) if quoted_before else 0)
         if content / total >= 0.4:
             return _Cue(subject, kind, _head(subject), start, True)
         return None
@@ -438,12 +453,18 @@ class _Resolver:
     """Turns a cue's source phrase into a holder, remembering the last person and organisation."""
 
     def __init__(self, text: str) -> None:
-        self.names = _Names(text)
+        self._names: _Names | None = None  # built on the first name to resolve
         self.text = text
         self.registry: PersonRegistry | None = None  # built when a description needs its roles
         self.last_person: str | None = None
         self.last_org: str | None = None
         self.last_quoted: str | None = None
+
+    @property
+    def names(self) -> _Names:
+        if self._names is None:
+            self._names = _Names(self.text)
+        return self._names
 
     def remember(self, holder: str, holder_type: str) -> None:
         if holder_type == "quoted":
@@ -452,6 +473,8 @@ class _Resolver:
                 self.last_person = holder
 
     def resolve(self, cue: _Cue, start: int) -> str | None:
+        if cue.source.split()[-1] in _STARTERS or cue.source.lower() in ("the", "a", "an"):
+            return None
         if cue.kind == "organisation":
             self.last_org = re.sub(r"^(?:the|a|an)\s+", "", cue.source, flags=re.IGNORECASE)
             return self.last_org
@@ -470,6 +493,8 @@ class _Resolver:
                 return self.last_org
             return self.last_person if low == "they" and self.last_org is None else (self.last_org or cue.source)
         bare = re.sub(r"^(?:the|a|an)\s+", "", cue.source, flags=re.IGNORECASE)
+        if not bare or bare in _STARTERS or bare.lower() in ("the", "a", "an"):
+            return None
         if cue.kind == "description" and cue.head_lemma in _ORG_NOUNS:
             return self.last_org or bare
         if cue.kind == "description" and cue.head_lemma in _PERSON_NOUNS:

@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import unicodedata
@@ -61,6 +62,7 @@ def person_tokens(name: str) -> list[str] | None:
     return words
 
 
+@functools.lru_cache(maxsize=8192)
 def holder_id(holder: str | None, holder_type: str) -> str:
     """The stable id of a holder (see the module docstring).
 
