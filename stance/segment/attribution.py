@@ -332,18 +332,16 @@ def _find_cue(sent: Any, total: int) -> _Cue | None:
 
 
 # Lemmas whose base and -s forms are common nouns ("states", "reports", "the post"): the rules
-# read only their past forms; the parser tells the verb from the noun.
+# read those forms only after a name or a pronoun; the parser tells the verb from the noun.
 _NOUN_LIKE = frozenset(
     """state report post charge note estimate text email call question answer comment label brand attack
     blast doubt fear hope worry praise demand counter blog tweet claim promise pledge vow retweet point
     testify remark joke quip""".split()
 )
-_FORM_LEMMA = {
-    f: lemma
-    for lemma in sorted(CUE_LEMMAS - _WEAK)
-    for f in _forms(lemma)
-    if lemma not in _NOUN_LIKE or f.endswith("ed") or f in _IRREGULAR.get(lemma, [])
-}
+_FORM_LEMMA = {f: lemma for lemma in sorted(CUE_LEMMAS - _WEAK) for f in _forms(lemma)}
+_NOUNISH_FORMS = frozenset(
+    f for lemma in _NOUN_LIKE for f in _forms(lemma) if not f.endswith(("ed", "ing")) and f not in _IRREGULAR.get(lemma, [])
+)
 _AUX_WORDS = r"(?:(?:has|have|had|also|later|then|further|again|repeatedly|previously|recently|once|would|will|is|was|has been|had been|publicly|flatly|quickly|simply|just|often)\s+)*"
 _NAME_WORDS = r"[A-Z][\w'’.-]*(?:\s+(?:(?:of|de|van|von|al|bin)\s+)?[A-Z][\w'’.-]*){0,4}"
 _DESCRIPTION = r"(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir|[Ii]ts)\s+(?:[\w'’-]+\s+){0,4}?[a-z][\w-]*"
@@ -410,6 +408,8 @@ def _rule_cue(masked: str, *, headline: bool = False) -> _Cue | None:
             continue
         subject, start = found[0], window + found[1]
         kind = _rule_kind(subject)
+        if m.group(0) in _NOUNISH_FORMS and kind not in ("name", "pronoun"):
+            continue  # "Clinton's coalition in earlier states": a noun, not a cue
         if kind is None:
             return None  # a cue whose subject the rules cannot read: the parser decides
         rest = re.sub(r"^\s*(?:that|on \w+|in a statement|to \w+)\b", "", masked[m.end() :])
