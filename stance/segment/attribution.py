@@ -204,6 +204,9 @@ class _Names:
 
     def full(self, name: str, pos: int) -> str:
         words = name.split()
+        titled = [k for k, w in enumerate(words[:-1]) if w.lower().rstrip(".") in _TITLE_WORDS]
+        if titled:  # "Florida Sen. Marco Rubio" → "Marco Rubio"
+            words = words[titled[-1] + 1 :]
         while len(words) > 1 and (
             words[0].lower().rstrip(".") in _NOT_FIRST
             or words[0] in _STARTERS
@@ -404,6 +407,9 @@ def _rule_cue(masked: str, *, headline: bool = False) -> _Cue | None:
             continue
         window = max(0, m.start() - 120)
         found = _subject_before(masked[window : m.start()])
+        if found is None and m.group(0).endswith("ing") and masked[: m.start()].rstrip().endswith(","):
+            lead = _LEADING_SUBJECT.match(masked)  # "She compared Trump to Clinton, saying ..."
+            found, window = ((lead.group("subj"), lead.start("subj")), 0) if lead else (None, window)
         if found is None:
             continue
         subject, start = found[0], window + found[1]
@@ -424,7 +430,7 @@ def _rule_cue(masked: str, *, headline: bool = False) -> _Cue | None:
 
 def _subject_before(prefix: str) -> tuple[str, int] | None:
     """The subject phrase that ends a clause just before a cue word ("..., the senator has "), and its offset."""
-    prefix = _TRAILING_AUX.sub("", prefix)
+    prefix = _TRAILING_AUX.sub("", re.sub(r"(?i)\b(he|she|it)[’']s\s+$", r"\1 ", prefix))
     m = _TRAILING_SUBJECT.search(prefix)
     if m is None:
         return None
@@ -481,7 +487,7 @@ class _Resolver:
                 self.last_person = holder
 
     def resolve(self, cue: _Cue, start: int) -> str | None:
-        if cue.source.split()[-1] in _STARTERS or cue.source.lower() in ("the", "a", "an"):
+        if cue.kind != "pronoun" and (cue.source.split()[-1] in _STARTERS or cue.source.lower() in ("the", "a", "an")):
             return None
         if cue.kind == "organisation":
             self.last_org = re.sub(r"^(?:the|a|an)\s+", "", cue.source, flags=re.IGNORECASE)
