@@ -36,7 +36,7 @@ def _benchmark():  # type: ignore[no-untyped-def]
 def test_polnear_dev_attribution_floors() -> None:
     bench = _benchmark()
     tally = bench.Tally()
-    _, _, _, bad_offsets = bench.polnear(POLNEAR, "dev", None, tally)
+    _, _, _, _, bad_offsets = bench.polnear(POLNEAR, "dev", None, tally)
     assert bad_offsets == 0
     rates = {key: tally.rate(key) for key in FLOORS}
     assert all(rates[key] >= floor for key, floor in FLOORS.items()), rates
@@ -46,5 +46,5 @@ def test_polnear_dev_attribution_floors() -> None:
 @pytest.mark.skipif(not DEBATES.is_dir(), reason=f"ElecDeb debates not found at {DEBATES} (set STANCE_BENCHMARKS)")
 def test_debate_offsets_are_exact() -> None:
     bench = _benchmark()
-    _, _, _, bad_offsets = bench.debates(DEBATES, 6, bench.Tally())
+    _, _, _, _, bad_offsets = bench.debates(DEBATES, 6, bench.Tally())
     assert bad_offsets == 0
