@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,21 +20,24 @@ BENCHMARKS = Path(os.environ.get("STANCE_BENCHMARKS", REPO.parent / "shared" / "
 POLNEAR = BENCHMARKS / "polnear-attribution"
 DEBATES = BENCHMARKS / "elecdeb-debates"
 
-# Measured on the dev split (docs/notes/attrib.md), minus about two points.
-FLOORS = {"named": 0.0, "descriptive_person": 0.0, "descriptive_right": 0.0, "narrative": 0.0}
+# Measured on the dev split in rules mode (docs/notes/attrib.md: 42.5, 59.8, 28.9, 91.6 %),
+# minus about two points.
+FLOORS = {"named": 0.40, "descriptive_person": 0.57, "descriptive_right": 0.26, "narrative": 0.89}
 
 
 def _benchmark():  # type: ignore[no-untyped-def]
     spec = importlib.util.spec_from_file_location("attribution_benchmark", REPO / "benchmarks" / "attribution.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not POLNEAR.is_dir(), reason=f"PolNeAR not found at {POLNEAR} (set STANCE_BENCHMARKS)")
-def test_polnear_dev_attribution_floors() -> None:
+def test_polnear_dev_attribution_floors(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STANCE_ATTRIBUTION", "rules")
     bench = _benchmark()
     tally = bench.Tally()
     _, _, _, _, bad_offsets = bench.polnear(POLNEAR, "dev", None, tally)
