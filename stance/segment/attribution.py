@@ -123,7 +123,18 @@ _PARSE_FORMS = frozenset(
     f for lemma in _PARSE_LEMMAS for f in _forms(lemma) if f != lemma or lemma in ("say", "tell", "argue", "insist")
 ) | {"according"}
 _WORDS = re.compile(r"[a-z]+")
-_NAME_SEQ = re.compile(r"\b[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)?(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)?){1,2}\b")
+_NAME_SEQ = re.compile(r"\b[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)?(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)?){1,5}\b")
+
+
+def _name_core(words: list[str]) -> list[str]:
+    """The name at the end of a run of capitalised words: after the last title or role word,
+    at most two words (three with a middle initial): "Energy Minister Rob Jetten" → "Rob Jetten"."""
+    cut = [k for k, w in enumerate(words[:-1]) if w.lower().rstrip(".") in _TITLE_WORDS | _PERSON_NOUNS]
+    if cut:
+        words = words[cut[-1] + 1 :]
+    if len(words) > 2:
+        words = words[-3:] if re.fullmatch(r"[A-Z]\.", words[-2]) else words[-2:]
+    return words
 
 
 def attribution_mode() -> str:
@@ -193,7 +204,7 @@ class _Names:
     def __init__(self, text: str) -> None:
         self.by_last: dict[str, list[tuple[int, str]]] = {}
         for m in _NAME_SEQ.finditer(text):
-            words = m.group(0).split()
+            words = _name_core(m.group(0).split())
             while words and (words[0].lower().rstrip(".") in _NOT_FIRST or words[0] in _STARTERS):
                 words = words[1:]
             if len(words) > 2 and re.match(r"[A-Z][a-z]+(?:an|ese|ish|ch|i)$", words[0]):
@@ -204,9 +215,8 @@ class _Names:
 
     def full(self, name: str, pos: int) -> str:
         words = name.split()
-        titled = [k for k, w in enumerate(words[:-1]) if w.lower().rstrip(".") in _TITLE_WORDS]
-        if titled:  # "Florida Sen. Marco Rubio" → "Marco Rubio"
-            words = words[titled[-1] + 1 :]
+        if len(words) > 2 and person_tokens(" ".join(words[-2:])):  # "Florida Sen. Marco Rubio" → "Marco Rubio"
+            words = _name_core(words)
         while len(words) > 1 and (
             words[0].lower().rstrip(".") in _NOT_FIRST
             or words[0] in _STARTERS
