@@ -37,8 +37,8 @@ _LAZY = {
     "export_agreement": "stance.agreement",
     "load_config": "stance.config",
     "load_model": "stance.models",
-    "train": "stance.train",
-    "evaluate": "stance.evaluate",
+    "train": "stance.training",
+    "evaluate": "stance.evaluation",
     "predict_file": "stance.predict",
     "run_demo": "stance.demo",
 }

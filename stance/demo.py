@@ -190,7 +190,7 @@ def _save_dataset(export_path: Path, schema: Any, out: Path) -> dict[str, Any]:
 def _studio(run: _Run, statements: list[dict[str, Any]], gold: Any, data_dir: Path, port: int) -> Path:
     """Steps 3-5: a quick TF-IDF baseline for pre-annotations (trained on the bundled export), then the
     Label Studio round trip."""
-    from stance.train import train
+    from stance.training import train
 
     work = run.out / "work"
     work.mkdir(exist_ok=True)
@@ -225,8 +225,8 @@ def _dataset(run: _Run, export_path: Path) -> None:
 def _models(run: _Run, transformer_config: Path) -> None:
     """Steps 7-8: train and evaluate both model types on the joint (None/Favor/Against) setting."""
     from stance.config import load_config
-    from stance.evaluate import evaluate
-    from stance.train import train
+    from stance.evaluation import evaluate
+    from stance.training import train
 
     data = run.paths["dataset"]
     for kind, conf in (("tfidf", _config(run.root, "tfidf.yaml")), ("transformer", load_config(transformer_config))):

@@ -14,7 +14,7 @@ from stance.cli import app
 from stance.config import TrainConfig
 from stance.errors import StanceError
 from stance.models import load_model
-from stance.train import load_dataset_dir, task_data, train
+from stance.training import load_dataset_dir, task_data, train
 from stance_fixture import build_dataset, fixture_rows
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

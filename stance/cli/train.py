@@ -27,7 +27,7 @@ def train_command(
     """Train a stance or argument-role classifier on a dataset's train split."""
     from stance.config import TrainConfig, load_config
     from stance.errors import StanceError
-    from stance.train import train
+    from stance.training import train
 
     cfg = load_config(config) if config is not None else TrainConfig(model=model or "tfidf")
     changes: dict = {}
@@ -66,7 +66,7 @@ def evaluate_command(
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars."),
 ) -> None:
     """Evaluate a trained model on a dataset split and write metrics, plots and a report."""
-    from stance.evaluate import evaluate
+    from stance.evaluation import evaluate
 
     result = evaluate(model_dir, data_dir, output, split=split, progress=progress)
     m = result.metrics
