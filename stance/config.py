@@ -33,7 +33,6 @@ __all__ = [
     "TrainConfig",
     "load_config",
     "config_from_dict",
-    "default_config",
 ]
 
 logger = logging.getLogger(__name__)
@@ -48,13 +47,21 @@ def _closest(name: str, valid: list[str]) -> str:
     return f"did you mean '{match[0]}'? " if match else ""
 
 
+class _FieldError(StanceError):
+    """A bad hyperparameter; :func:`config_from_dict` re-raises it naming the file and ``params.<key>``."""
+
+    def __init__(self, where: str, name: str, problem: str, *, hint: str | None = None) -> None:
+        self.name, self.problem = name, problem
+        super().__init__(f"{where}: {name} {problem}", hint=hint)
+
+
 def _check_range(where: str, name: str, value: Any, *, low: float | None = None, high: float | None = None,
                  low_open: bool = False) -> None:
     if low is not None and (value <= low if low_open else value < low):
         op = ">" if low_open else "≥"
-        raise StanceError(f"{where}: {name} = {value!r} is out of range", hint=f"{name} must be {op} {low}")
+        raise _FieldError(where, name, f"= {value!r} is out of range", hint=f"{name} must be {op} {low}")
     if high is not None and value > high:
-        raise StanceError(f"{where}: {name} = {value!r} is out of range", hint=f"{name} must be ≤ {high}")
+        raise _FieldError(where, name, f"= {value!r} is out of range", hint=f"{name} must be ≤ {high}")
 
 
 @dataclass(frozen=True)
@@ -102,16 +109,16 @@ class TfidfParams:
             if value is None:
                 continue
             if len(value) != 2 or not all(isinstance(v, int) for v in value) or not 1 <= value[0] <= value[1]:
-                raise StanceError(f"{where}: {name} = {list(value)!r} is not an n-gram range",
+                raise _FieldError(where, name, f"= {list(value)!r} is not an n-gram range",
                                   hint=f"write two integers low ≤ high, e.g. {name}: [1, 2]")
         _check_range(where, "min_df", self.min_df, low=1)
         if self.max_features is not None:
             _check_range(where, "max_features", self.max_features, low=1)
         _check_range(where, "C", self.C, low=0, low_open=True)
         if self.class_weight not in ("balanced", "none"):
-            raise StanceError(f"{where}: class_weight = {self.class_weight!r} is not allowed", hint="use balanced or none")
+            raise _FieldError(where, "class_weight", f"= {self.class_weight!r} is not allowed", hint="use balanced or none")
         if self.calibration not in ("temperature", "sigmoid", "isotonic", "none"):
-            raise StanceError(f"{where}: calibration = {self.calibration!r} is not allowed",
+            raise _FieldError(where, "calibration", f"= {self.calibration!r} is not allowed",
                               hint="use temperature, sigmoid, isotonic or none")
         _check_range(where, "calibration_folds", self.calibration_folds, low=2)
         _check_range(where, "max_iter", self.max_iter, low=1)
@@ -175,10 +182,10 @@ class TransformerParams:
         _check_range(where, "weight_decay", self.weight_decay, low=0)
         _check_range(where, "warmup_ratio", self.warmup_ratio, low=0, high=0.5)
         if self.class_weighting not in ("balanced", "none"):
-            raise StanceError(f"{where}: class_weighting = {self.class_weighting!r} is not allowed",
+            raise _FieldError(where, "class_weighting", f"= {self.class_weighting!r} is not allowed",
                               hint="use balanced or none")
         if self.pooler_init not in ("identity", "random"):
-            raise StanceError(f"{where}: pooler_init = {self.pooler_init!r} is not allowed", hint="use identity or random")
+            raise _FieldError(where, "pooler_init", f"= {self.pooler_init!r} is not allowed", hint="use identity or random")
         _check_range(where, "freeze_layers", self.freeze_layers, low=0, high=24)
         if self.eval_every is not None:
             _check_range(where, "eval_every", self.eval_every, low=1)
@@ -301,7 +308,10 @@ def _build_params(model: str, raw: dict[str, Any], *, source: str) -> TfidfParam
                 hint=f"{_closest(str(key), valid)}valid keys: {', '.join(valid)}",
             )
         values[key] = _coerce(source, f"params.{key}", value, hints[key])
-    return cls(**values)
+    try:
+        return cls(**values)
+    except _FieldError as exc:  # name the file and the key as written in it
+        raise StanceError(f"{source}: params.{exc.name} {exc.problem}", hint=exc.hint) from None
 
 
 def config_from_dict(raw: dict[str, Any], *, source: str = "config") -> TrainConfig:
@@ -341,7 +351,10 @@ def config_from_dict(raw: dict[str, Any], *, source: str = "config") -> TrainCon
         raise StanceError(f"{source}: params should be a mapping, found {type(params_raw).__name__}",
                           hint="indent the hyperparameters under 'params:'")
     params = _build_params(model, params_raw, source=source)
-    return TrainConfig(model=model, task=task, seed=seed, params=params)
+    try:
+        return TrainConfig(model=model, task=task, seed=seed, params=params)
+    except StanceError as exc:  # an unknown task setting: name the file
+        raise StanceError(f"{source}: {exc.message}", hint=exc.hint) from None
 
 
 def load_config(path: str | os.PathLike[str]) -> TrainConfig:
@@ -358,15 +371,6 @@ def load_config(path: str | os.PathLike[str]) -> TrainConfig:
         'tfidf'
     """
     path = Path(path)
-    raw = read_yaml(path, what="config file", hint="see configs/ for examples, e.g. configs/tfidf.yaml")
+    raw = read_yaml(path, what="config file", hint="`stance init` writes a training config to edit (training.tfidf.yaml)")
     return config_from_dict(raw or {}, source=str(path))
 
-
-def default_config(model: str, task: str = "joint") -> TrainConfig:
-    """The built-in defaults for a model type and task setting.
-
-    Example:
-        >>> default_config("transformer").params.max_length
-        64
-    """
-    return TrainConfig(model=model, task=task)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from xml.sax.saxutils import escape
 
 from stance.errors import StanceError
@@ -31,7 +31,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
-Mode = Literal["pair", "discovery"]
 MODES: tuple[str, ...] = ("pair", "discovery")
 
 #: Written into the project description and the generated XML; read back by ``stance push``.
