@@ -1,4 +1,8 @@
-"""Training configurations: frozen dataclasses loaded from YAML files in ``configs/``.
+"""Training configurations: frozen dataclasses loaded from YAML files.
+
+``stance init`` writes one file per model type to edit (:func:`render_config`, from the
+dataclasses below, so a written file always matches the defaults); the repository's
+``configs/`` holds the files of its own runs.
 
 A config file names the model type, the task setting and the model's hyperparameters::
 
@@ -18,6 +22,7 @@ import dataclasses
 import difflib
 import logging
 import os
+import textwrap
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_type_hints
@@ -33,6 +38,7 @@ __all__ = [
     "TrainConfig",
     "load_config",
     "config_from_dict",
+    "render_config",
 ]
 
 logger = logging.getLogger(__name__)
@@ -374,3 +380,63 @@ def load_config(path: str | os.PathLike[str]) -> TrainConfig:
     raw = read_yaml(path, what="config file", hint="`stance init` writes a training config to edit (training.tfidf.yaml)")
     return config_from_dict(raw or {}, source=str(path))
 
+
+
+_TASK_NOTE = "task: joint (None/Favor/Against on every pair), stance (Favor/Against on position-taking pairs) or role"
+_MODEL_NOTE = {"tfidf": "TF-IDF features + logistic regression: trains in seconds on a CPU",
+               "transformer": "fine-tuned MiniLM sentence-pair classifier: needs the `transformer` extra"}
+
+
+def _attribute_docs(cls: type) -> dict[str, str]:
+    """``name: text`` entries of the ``Attributes:`` section of a dataclass docstring."""
+    docs: dict[str, str] = {}
+    current = None
+    lines = (cls.__doc__ or "").split("Attributes:", 1)[-1].splitlines()
+    for line in lines:
+        stripped = line.strip()
+        head, sep, rest = stripped.partition(": ")
+        if sep and head.isidentifier() and line.startswith(" " * 8) and not line.startswith(" " * 12):
+            current = head
+            docs[current] = rest.strip()
+        elif current and stripped:
+            docs[current] += " " + stripped
+    return docs
+
+
+def _yaml_value(value: Any) -> str:
+    import yaml
+
+    if isinstance(value, tuple):
+        value = list(value)
+    return yaml.safe_dump(value, default_flow_style=True, width=1000).strip().removesuffix("...").strip()
+
+
+def render_config(model: str, *, task: str = "joint", seed: int = 13) -> str:
+    """A commented YAML training config with every hyperparameter at its default, to edit.
+
+    Generated from the dataclass defaults and docstrings, so it always loads and always says
+    what the code does. Every key may be deleted: a missing key takes its default.
+
+    Args:
+        model: ``tfidf`` or ``transformer``.
+        task: The task setting written into the file.
+        seed: The random seed written into the file.
+
+    Returns:
+        YAML text.
+
+    Example:
+        >>> config_from_dict(yaml.safe_load(render_config("tfidf"))) == TrainConfig(model="tfidf")
+        True
+    """
+    cfg = TrainConfig(model=model, task=task, seed=seed)  # validates model and task
+    lines = [f"# Training config: {_MODEL_NOTE[model]}.",
+             f"# Use: stance train DATA_DIR -c training.{model}.yaml -o MODEL_DIR",
+             "# Every key is optional (a missing key takes the default written here); unknown keys are refused.",
+             f"model: {model}", f"# {_TASK_NOTE}", f"task: {task}", f"seed: {seed}", "params:"]
+    docs = _attribute_docs(type(cfg.params))
+    for f in fields(cfg.params):
+        note = docs.get(f.name, "").replace("``", "").replace("None", "null")
+        lines += textwrap.wrap(note, width=96, initial_indent="  # ", subsequent_indent="  # ")
+        lines.append(f"  {f.name}: {_yaml_value(getattr(cfg.params, f.name))}")
+    return "\n".join(lines) + "\n"

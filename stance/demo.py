@@ -53,10 +53,10 @@ def repo_root(start: Path | None = None) -> Path:
     """
     candidates = [start] if start else [Path.cwd(), Path(__file__).resolve().parent.parent]
     for c in candidates:
-        if c is not None and (c / "seeds").is_dir() and (c / "labels" / "schema.v1.yaml").is_file():
+        if c is not None and (c / "seeds").is_dir() and (c / "seeds" / "schema.yaml").is_file():
             return c
     raise StanceError(
-        "cannot find the bundled seed corpus (seeds/ and labels/schema.v1.yaml)",
+        "cannot find the bundled seed corpus (seeds/ and seeds/schema.yaml)",
         hint="run `stance demo` from the root of a stance source checkout (it holds seeds/ and labels/)",
     )
 
@@ -132,7 +132,7 @@ def run_demo(
     root = repo_root(Path(repo) if repo else None)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    run = _Run(root, out, load_schema(root / "labels" / "schema.v1.yaml"), _Steps(say), DemoResult(out_dir=out),
+    run = _Run(root, out, load_schema(root / "seeds" / "schema.yaml"), _Steps(say), DemoResult(out_dir=out),
                progress)
     statements = _segment(run)
     gold = _gold(run, statements)

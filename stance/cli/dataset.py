@@ -14,7 +14,7 @@ from stance.cli._app import app, cli_command
 from stance.errors import StanceError
 
 _EXPORT = typer.Argument(..., help="Label Studio JSON export (`stance pull`, or Export → JSON in Label Studio).")
-_SCHEMA = typer.Option(None, "--schema", help="Label schema YAML the tasks were made with (default: labels/schema.v1.yaml).")
+_SCHEMA = typer.Option(None, "--schema", help="Label schema YAML the tasks were made with (required; `stance init` writes one, the demo corpus has seeds/schema.yaml).")
 _DOCS = typer.Option(
     None, "--documents",
     help="Source documents to check statement offsets against: the --documents JSONL of `stance segment`, "

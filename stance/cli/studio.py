@@ -22,7 +22,7 @@ class Mode(str, Enum):
 _STATEMENTS = typer.Argument(..., help="Statements JSONL written by `stance segment`.")
 _MODE = typer.Option(Mode.pair, "--mode", help="pair: one task per statement × target; discovery: one per statement.")
 _TARGETS = typer.Option(None, "--targets", help="Comma-separated target ids [default: all targets of the schema].")
-_SCHEMA = typer.Option(None, "--schema", help="Label schema YAML [default: labels/schema.v1.yaml].")
+_SCHEMA = typer.Option(None, "--schema", help="Label schema YAML (required; `stance init` writes one, the demo corpus has seeds/schema.yaml).")
 _MODEL = typer.Option(None, "--model", help="Model folder from `stance train`: adds pre-annotations (predictions).")
 _PROGRESS = typer.Option(True, "--progress/--no-progress", help="Show progress bars on stderr.")
 _DATA_DIR = typer.Option(None, "--data-dir", envvar="STANCE_STUDIO_DIR",
