@@ -15,10 +15,10 @@ from stance.cli._app import app, cli_command
 def init_command(
     folder: Path = typer.Argument(Path("."), help="Project folder (created when missing)."),
     targets: Optional[str] = typer.Option(
-        None, "--targets", "-t",
+        None, "--targets",
         help='The stance targets, "Name: definition; Name: definition" (ids are made from the names) '
              "[default: one example target to replace]."),
-    force: bool = typer.Option(False, "--force", "-f", help="Overwrite files that already exist."),
+    force: bool = typer.Option(False, "--force", help="Overwrite files that already exist."),
 ) -> None:
     """Write schema.yaml, training.tfidf.yaml, training.transformer.yaml and cleaning.yaml to edit."""
     from stance.project import init_project, parse_targets
