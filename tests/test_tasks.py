@@ -254,8 +254,8 @@ def test_tasks_json_records_schema_and_guidelines_versions(fixtures_dir: Path, s
     from stance.lineage import read_lineage
 
     out = tmp_path / "tasks.json"
-    result = CliRunner().invoke(app, ["tasks", str(fixtures_dir / "statements_small.jsonl"), "-o", str(out),
-                                      "--targets", "kuril_sovereignty", "--no-progress"])
+    result = CliRunner().invoke(app, ["tasks", str(fixtures_dir / "statements_small.jsonl"), *SCHEMA_ARGS, "-o",
+                                      str(out), "--targets", "kuril_sovereignty", "--no-progress"])
     assert result.exit_code == 0, result.output
     record = read_lineage(out)
     assert record is not None and record.kind == "tasks"
