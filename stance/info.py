@@ -196,7 +196,8 @@ def _render(step: Step, depth: int, lines: list[str], max_sources: int) -> None:
     if step.versions:
         lines.append(f"{inner}versions: {', '.join(f'{k} {v}' for k, v in step.versions.items())}")
     for key, value in {**step.details, **step.extra}.items():
-        lines.append(f"{inner}{key}: {_value(value)}")
+        if value is not None:  # unset options say nothing in text; --json keeps them
+            lines.append(f"{inner}{key}: {_value(value)}")
     for warning in step.warnings:
         lines.append(f"{inner}WARNING {warning}")
     sources = [s for s in step.inputs if s.kind in _SOURCE_KINDS and not s.warnings and not s.inputs]

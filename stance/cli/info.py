@@ -32,4 +32,4 @@ def info_command(
         for line in render_chain(chain, max_sources=max_documents):
             typer.echo(line)
     if warnings:
-        typer.echo(f"{len(warnings)} warning(s): the chain no longer matches the files on disk", err=True)
+        typer.echo(f"{len(warnings)} warning(s) in the lineage of {path}", err=True)
