@@ -43,7 +43,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("schema", "project"),
     ("tasks",),
     ("studio",),
-    ("export", "labels"),  # labels.py becomes the export/ package
+    ("export",),
     ("agreement",),
     ("dataset",),
     ("adjudication",),
