@@ -71,7 +71,7 @@ def seed_statements() -> tuple[list[str], str]:
 def schema_targets() -> dict[str, str]:
     import yaml
 
-    schema = yaml.safe_load((ROOT / "labels" / "schema.v1.yaml").read_text(encoding="utf-8"))
+    schema = yaml.safe_load((ROOT / "seeds" / "schema.yaml").read_text(encoding="utf-8"))
     return {t["id"]: t["name"] for t in schema["targets"]}
 
 

@@ -100,7 +100,7 @@ def main() -> int:
         client = connect(st.url, read_credentials(started).token)
 
     try:
-        schema = load_schema(ROOT / "labels" / "schema.v1.yaml")
+        schema = load_schema(ROOT / "seeds" / "schema.yaml")
         rows = replicate(read_statements(ROOT / "tests" / "data" / "statements_small.jsonl"), args.statements)
         if args.model:
             predictor = load_model(args.model)

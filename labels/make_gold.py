@@ -111,7 +111,7 @@ def distribution_markdown(dist: Mapping[str, Mapping[str, Counter[str]]], *, min
 LABELS_DIR = Path(__file__).resolve().parent
 REPO = LABELS_DIR.parent
 SEEDS_DIR = REPO / "seeds"
-SCHEMA_PATH = LABELS_DIR / "schema.v1.yaml"
+SCHEMA_PATH = SEEDS_DIR / "schema.yaml"
 ANNOTATIONS_1 = LABELS_DIR / GOLD_ANNOTATIONS
 ANNOTATIONS_2 = LABELS_DIR / GOLD_ANNOTATIONS_2
 ADJUDICATIONS = LABELS_DIR / GOLD_ADJUDICATIONS

@@ -1,15 +1,19 @@
 """stance: a toolkit for stance and argument annotation.
 
-Pipeline, one module per stage, data flowing one way::
+Pipeline, one module per stage, data flowing one way (DESIGN.md has the stage order that
+``tests/test_architecture.py`` enforces)::
 
-    segment → tasks → labels → dataset → model → predictions
+    documents → statements → tasks → export → dataset → model → predictions
 
-    stance.segment   documents → attributed statements with exact offsets
-    stance.tasks     statements → Label Studio tasks (stance.studio pushes and pulls them)
-    stance.export    a Label Studio export → typed annotation records
-    stance.dataset   annotations → a Hugging Face DatasetDict (stance.agreement measures agreement)
-    stance.models    TF-IDF and transformer classifiers (stance.train, stance.evaluate)
-    stance.predict   batch prediction over large inputs
+    stance.segment     documents → attributed statements with exact offsets
+    stance.schema      the label schema → Label Studio labeling configs (stance.project: ``stance init``)
+    stance.tasks       statements → Label Studio tasks (stance.studio pushes them and pulls exports)
+    stance.export      a Label Studio export → validated annotation records
+    stance.agreement   inter-annotator agreement
+    stance.dataset     annotations → a Hugging Face DatasetDict (stance.adjudication: review tasks)
+    stance.models      TF-IDF and transformer classifiers (stance.train, stance.evaluate)
+    stance.predict     batch prediction over large inputs
+    stance.lineage     what each artifact was made from (stance.info walks the chain back)
 
 Importing this package is cheap: the names below are loaded on first use, and torch,
 transformers and Label Studio only by the functions that need them.
@@ -36,9 +40,10 @@ _LAZY = {
     "save_dataset": "stance.dataset",
     "export_agreement": "stance.agreement",
     "load_config": "stance.config",
+    "init_project": "stance.project",
     "load_model": "stance.models",
-    "train": "stance.train",
-    "evaluate": "stance.evaluate",
+    "train": "stance.training",
+    "evaluate": "stance.evaluation",
     "predict_file": "stance.predict",
     "run_demo": "stance.demo",
 }

@@ -85,7 +85,7 @@ def review_config(schema: Any, mode: str) -> str:
     """The labeling config for the review project: the usual config plus every annotator's answers.
 
     Example:
-        >>> "$review_answers" in review_config(load_schema(), "pair")  # doctest: +SKIP
+        >>> "$review_answers" in review_config(load_schema("seeds/schema.yaml"), "pair")  # doctest: +SKIP
         True
     """
     return labeling_config(schema, mode, review=True)

@@ -336,7 +336,7 @@ def export_agreement(export: LabelExport, *, include_ground_truth: bool = False)
         controls pooled over targets come first (``target`` is ``None``).
 
     Example:
-        >>> report = export_agreement(read_export("export.json", load_schema()))
+        >>> report = export_agreement(read_export("export.json", load_schema("seeds/schema.yaml")))
         >>> report["controls"][0]["control"]
         'role'
     """

@@ -1,4 +1,8 @@
-"""Training configurations: frozen dataclasses loaded from YAML files in ``configs/``.
+"""Training configurations: frozen dataclasses loaded from YAML files.
+
+``stance init`` writes one file per model type to edit (:func:`render_config`, from the
+dataclasses below, so a written file always matches the defaults); the repository's
+``configs/`` holds the files of its own runs.
 
 A config file names the model type, the task setting and the model's hyperparameters::
 
@@ -18,6 +22,7 @@ import dataclasses
 import difflib
 import logging
 import os
+import textwrap
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_type_hints
@@ -33,7 +38,7 @@ __all__ = [
     "TrainConfig",
     "load_config",
     "config_from_dict",
-    "default_config",
+    "render_config",
 ]
 
 logger = logging.getLogger(__name__)
@@ -48,13 +53,21 @@ def _closest(name: str, valid: list[str]) -> str:
     return f"did you mean '{match[0]}'? " if match else ""
 
 
+class _FieldError(StanceError):
+    """A bad hyperparameter; :func:`config_from_dict` re-raises it naming the file and ``params.<key>``."""
+
+    def __init__(self, where: str, name: str, problem: str, *, hint: str | None = None) -> None:
+        self.name, self.problem = name, problem
+        super().__init__(f"{where}: {name} {problem}", hint=hint)
+
+
 def _check_range(where: str, name: str, value: Any, *, low: float | None = None, high: float | None = None,
                  low_open: bool = False) -> None:
     if low is not None and (value <= low if low_open else value < low):
         op = ">" if low_open else "≥"
-        raise StanceError(f"{where}: {name} = {value!r} is out of range", hint=f"{name} must be {op} {low}")
+        raise _FieldError(where, name, f"= {value!r} is out of range", hint=f"{name} must be {op} {low}")
     if high is not None and value > high:
-        raise StanceError(f"{where}: {name} = {value!r} is out of range", hint=f"{name} must be ≤ {high}")
+        raise _FieldError(where, name, f"= {value!r} is out of range", hint=f"{name} must be ≤ {high}")
 
 
 @dataclass(frozen=True)
@@ -102,16 +115,16 @@ class TfidfParams:
             if value is None:
                 continue
             if len(value) != 2 or not all(isinstance(v, int) for v in value) or not 1 <= value[0] <= value[1]:
-                raise StanceError(f"{where}: {name} = {list(value)!r} is not an n-gram range",
+                raise _FieldError(where, name, f"= {list(value)!r} is not an n-gram range",
                                   hint=f"write two integers low ≤ high, e.g. {name}: [1, 2]")
         _check_range(where, "min_df", self.min_df, low=1)
         if self.max_features is not None:
             _check_range(where, "max_features", self.max_features, low=1)
         _check_range(where, "C", self.C, low=0, low_open=True)
         if self.class_weight not in ("balanced", "none"):
-            raise StanceError(f"{where}: class_weight = {self.class_weight!r} is not allowed", hint="use balanced or none")
+            raise _FieldError(where, "class_weight", f"= {self.class_weight!r} is not allowed", hint="use balanced or none")
         if self.calibration not in ("temperature", "sigmoid", "isotonic", "none"):
-            raise StanceError(f"{where}: calibration = {self.calibration!r} is not allowed",
+            raise _FieldError(where, "calibration", f"= {self.calibration!r} is not allowed",
                               hint="use temperature, sigmoid, isotonic or none")
         _check_range(where, "calibration_folds", self.calibration_folds, low=2)
         _check_range(where, "max_iter", self.max_iter, low=1)
@@ -175,10 +188,10 @@ class TransformerParams:
         _check_range(where, "weight_decay", self.weight_decay, low=0)
         _check_range(where, "warmup_ratio", self.warmup_ratio, low=0, high=0.5)
         if self.class_weighting not in ("balanced", "none"):
-            raise StanceError(f"{where}: class_weighting = {self.class_weighting!r} is not allowed",
+            raise _FieldError(where, "class_weighting", f"= {self.class_weighting!r} is not allowed",
                               hint="use balanced or none")
         if self.pooler_init not in ("identity", "random"):
-            raise StanceError(f"{where}: pooler_init = {self.pooler_init!r} is not allowed", hint="use identity or random")
+            raise _FieldError(where, "pooler_init", f"= {self.pooler_init!r} is not allowed", hint="use identity or random")
         _check_range(where, "freeze_layers", self.freeze_layers, low=0, high=24)
         if self.eval_every is not None:
             _check_range(where, "eval_every", self.eval_every, low=1)
@@ -301,7 +314,10 @@ def _build_params(model: str, raw: dict[str, Any], *, source: str) -> TfidfParam
                 hint=f"{_closest(str(key), valid)}valid keys: {', '.join(valid)}",
             )
         values[key] = _coerce(source, f"params.{key}", value, hints[key])
-    return cls(**values)
+    try:
+        return cls(**values)
+    except _FieldError as exc:  # name the file and the key as written in it
+        raise StanceError(f"{source}: params.{exc.name} {exc.problem}", hint=exc.hint) from None
 
 
 def config_from_dict(raw: dict[str, Any], *, source: str = "config") -> TrainConfig:
@@ -341,7 +357,10 @@ def config_from_dict(raw: dict[str, Any], *, source: str = "config") -> TrainCon
         raise StanceError(f"{source}: params should be a mapping, found {type(params_raw).__name__}",
                           hint="indent the hyperparameters under 'params:'")
     params = _build_params(model, params_raw, source=source)
-    return TrainConfig(model=model, task=task, seed=seed, params=params)
+    try:
+        return TrainConfig(model=model, task=task, seed=seed, params=params)
+    except StanceError as exc:  # an unknown task setting: name the file
+        raise StanceError(f"{source}: {exc.message}", hint=exc.hint) from None
 
 
 def load_config(path: str | os.PathLike[str]) -> TrainConfig:
@@ -358,15 +377,66 @@ def load_config(path: str | os.PathLike[str]) -> TrainConfig:
         'tfidf'
     """
     path = Path(path)
-    raw = read_yaml(path, what="config file", hint="see configs/ for examples, e.g. configs/tfidf.yaml")
+    raw = read_yaml(path, what="config file", hint="`stance init` writes a training config to edit (training.tfidf.yaml)")
     return config_from_dict(raw or {}, source=str(path))
 
 
-def default_config(model: str, task: str = "joint") -> TrainConfig:
-    """The built-in defaults for a model type and task setting.
+
+_TASK_NOTE = "task: joint (None/Favor/Against on every pair), stance (Favor/Against on position-taking pairs) or role"
+_MODEL_NOTE = {"tfidf": "TF-IDF features + logistic regression: trains in seconds on a CPU",
+               "transformer": "fine-tuned MiniLM sentence-pair classifier: needs the `transformer` extra"}
+
+
+def _attribute_docs(cls: type) -> dict[str, str]:
+    """``name: text`` entries of the ``Attributes:`` section of a dataclass docstring."""
+    docs: dict[str, str] = {}
+    current = None
+    lines = (cls.__doc__ or "").split("Attributes:", 1)[-1].splitlines()
+    for line in lines:
+        stripped = line.strip()
+        head, sep, rest = stripped.partition(": ")
+        if sep and head.isidentifier() and line.startswith(" " * 8) and not line.startswith(" " * 12):
+            current = head
+            docs[current] = rest.strip()
+        elif current and stripped:
+            docs[current] += " " + stripped
+    return docs
+
+
+def _yaml_value(value: Any) -> str:
+    import yaml
+
+    if isinstance(value, tuple):
+        value = list(value)
+    return yaml.safe_dump(value, default_flow_style=True, width=1000).strip().removesuffix("...").strip()
+
+
+def render_config(model: str, *, task: str = "joint", seed: int = 13) -> str:
+    """A commented YAML training config with every hyperparameter at its default, to edit.
+
+    Generated from the dataclass defaults and docstrings, so it always loads and always says
+    what the code does. Every key may be deleted: a missing key takes its default.
+
+    Args:
+        model: ``tfidf`` or ``transformer``.
+        task: The task setting written into the file.
+        seed: The random seed written into the file.
+
+    Returns:
+        YAML text.
 
     Example:
-        >>> default_config("transformer").params.max_length
-        64
+        >>> config_from_dict(yaml.safe_load(render_config("tfidf"))) == TrainConfig(model="tfidf")
+        True
     """
-    return TrainConfig(model=model, task=task)
+    cfg = TrainConfig(model=model, task=task, seed=seed)  # validates model and task
+    lines = [f"# Training config: {_MODEL_NOTE[model]}.",
+             f"# Use: stance train DATA_DIR -c training.{model}.yaml -o MODEL_DIR",
+             "# Every key is optional (a missing key takes the default written here); unknown keys are refused.",
+             f"model: {model}", f"# {_TASK_NOTE}", f"task: {task}", f"seed: {seed}", "params:"]
+    docs = _attribute_docs(type(cfg.params))
+    for f in fields(cfg.params):
+        note = docs.get(f.name, "").replace("``", "").replace("None", "null")
+        lines += textwrap.wrap(note, width=96, initial_indent="  # ", subsequent_indent="  # ")
+        lines.append(f"  {f.name}: {_yaml_value(getattr(cfg.params, f.name))}")
+    return "\n".join(lines) + "\n"

@@ -53,10 +53,10 @@ def repo_root(start: Path | None = None) -> Path:
     """
     candidates = [start] if start else [Path.cwd(), Path(__file__).resolve().parent.parent]
     for c in candidates:
-        if c is not None and (c / "seeds").is_dir() and (c / "labels" / "schema.v1.yaml").is_file():
+        if c is not None and (c / "seeds").is_dir() and (c / "seeds" / "schema.yaml").is_file():
             return c
     raise StanceError(
-        "cannot find the bundled seed corpus (seeds/ and labels/schema.v1.yaml)",
+        "cannot find the bundled seed corpus (seeds/ and seeds/schema.yaml)",
         hint="run `stance demo` from the root of a stance source checkout (it holds seeds/ and labels/)",
     )
 
@@ -132,7 +132,7 @@ def run_demo(
     root = repo_root(Path(repo) if repo else None)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    run = _Run(root, out, load_schema(root / "labels" / "schema.v1.yaml"), _Steps(say), DemoResult(out_dir=out),
+    run = _Run(root, out, load_schema(root / "seeds" / "schema.yaml"), _Steps(say), DemoResult(out_dir=out),
                progress)
     statements = _segment(run)
     gold = _gold(run, statements)
@@ -190,7 +190,7 @@ def _save_dataset(export_path: Path, schema: Any, out: Path) -> dict[str, Any]:
 def _studio(run: _Run, statements: list[dict[str, Any]], gold: Any, data_dir: Path, port: int) -> Path:
     """Steps 3-5: a quick TF-IDF baseline for pre-annotations (trained on the bundled export), then the
     Label Studio round trip."""
-    from stance.train import train
+    from stance.training import train
 
     work = run.out / "work"
     work.mkdir(exist_ok=True)
@@ -225,8 +225,8 @@ def _dataset(run: _Run, export_path: Path) -> None:
 def _models(run: _Run, transformer_config: Path) -> None:
     """Steps 7-8: train and evaluate both model types on the joint (None/Favor/Against) setting."""
     from stance.config import load_config
-    from stance.evaluate import evaluate
-    from stance.train import train
+    from stance.evaluation import evaluate
+    from stance.training import train
 
     data = run.paths["dataset"]
     for kind, conf in (("tfidf", _config(run.root, "tfidf.yaml")), ("transformer", load_config(transformer_config))):

@@ -85,7 +85,7 @@ def read_labels(path: str | os.PathLike[str], schema: Any, *, annotator: str | N
             target, a role/stance pair that does not fit, or a repeated (statement, target).
 
     Example:
-        >>> labels = read_labels("labels/seeds.gold.v1.annotations.jsonl", load_schema())
+        >>> labels = read_labels("labels/seeds.gold.v1.annotations.jsonl", load_schema("seeds/schema.yaml"))
         >>> labels[("001_d1caa0e424b30984:...", "treaty_1956_basis")].stance
         'Against'
     """
@@ -360,7 +360,7 @@ def read_gold(labels_dir: str | os.PathLike[str], schema: Any) -> GoldLabels:
         A :class:`GoldLabels`.
 
     Example:
-        >>> len(read_gold("labels", load_schema()).first)
+        >>> len(read_gold("labels", load_schema("seeds/schema.yaml")).first)
         1115
     """
     folder = Path(labels_dir)

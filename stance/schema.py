@@ -1,8 +1,11 @@
 """The label schema (roles, stances, targets) and the Label Studio configs generated from it.
 
-A schema is a versioned YAML file such as ``labels/schema.v1.yaml``. The labeling configs for
-Label Studio are always generated from it by :func:`labeling_config`, never kept by hand beside
-it, so the labels a project shows and the labels an export is parsed with cannot drift apart.
+A schema is a versioned YAML file that belongs to a project: ``stance init`` writes one from the
+generic template shipped in the package (``stance/resources/schema.template.yaml``), and the
+demo corpus has its own (``seeds/schema.yaml``). There is no default schema: every caller names
+its file. The labeling configs for Label Studio are always generated from it by
+:func:`labeling_config`, never kept by hand beside it, so the labels a project shows and the
+labels an export is parsed with cannot drift apart.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from xml.sax.saxutils import escape
 
 from stance.errors import StanceError
@@ -22,7 +25,9 @@ __all__ = [
     "Target",
     "Schema",
     "load_schema",
-    "default_schema_path",
+    "schema_from_dict",
+    "schema_template",
+    "render_schema",
     "labeling_config",
     "MODES",
     "SCHEMA_MARKER",
@@ -31,7 +36,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
-Mode = Literal["pair", "discovery"]
 MODES: tuple[str, ...] = ("pair", "discovery")
 
 #: Written into the project description and the generated XML; read back by ``stance push``.
@@ -68,8 +72,8 @@ class Schema:
     Attributes:
         version: Schema version (a string such as ``"1"``); carried by every task and export.
         guidelines_version: Version of the written annotation guidelines.
-        roles: Argument roles, ``("Claim", "Premise", "None")`` in the bundled schema.
-        stances: Stance values, ``("Favor", "Against", "None")`` in the bundled schema.
+        roles: Argument roles, ``("Claim", "Premise", "None")`` in the template and the demo schema.
+        stances: Stance values, ``("Favor", "Against", "None")`` in the template and the demo schema.
         targets: The targets, in file order.
         name: Optional schema name.
         description: Optional free text.
@@ -134,17 +138,51 @@ class Schema:
         return tuple(r for r in self.roles if r != "None")
 
 
-def default_schema_path() -> Path:
-    """The bundled schema: ``labels/schema.v1.yaml`` in the working folder, else beside the package.
+SCHEMA_TEMPLATE = "schema.template.yaml"
+
+
+def schema_template() -> str:
+    """The generic schema template shipped in the package (a valid schema with one example target).
 
     Example:
-        >>> default_schema_path().name
-        'schema.v1.yaml'
+        >>> schema_from_dict(yaml.safe_load(schema_template())).target_ids
+        ('example_position',)
     """
-    here = Path("labels/schema.v1.yaml")
-    if here.is_file():
-        return here
-    return Path(__file__).resolve().parent.parent / "labels" / "schema.v1.yaml"
+    from stance.resources import resource_text
+
+    return resource_text(SCHEMA_TEMPLATE)
+
+
+def render_schema(targets: list[Target] | tuple[Target, ...] | None = None, *, name: str | None = None) -> str:
+    """The template's text with its ``targets`` (and optionally ``name``) replaced.
+
+    The template's comments and the other keys are kept as written; the result is checked
+    with :func:`schema_from_dict` before it is returned.
+
+    Args:
+        targets: The project's targets; the template's example target when None or empty.
+        name: The schema's ``name`` (e.g. the project folder's name).
+
+    Returns:
+        YAML text ready to write as ``schema.yaml``.
+
+    Example:
+        >>> text = render_schema([Target("remote_work", "Remote work", "Favor: ...; Against: ...")])
+        >>> "id: remote_work" in text
+        True
+    """
+    import yaml
+
+    text = schema_template()
+    if name:
+        text = re.sub(r"(?m)^name: .*$", lambda _: "name: " + yaml.safe_dump(name, default_style='"').strip(), text, count=1)
+    if targets:
+        head, sep, _ = text.partition("\ntargets:\n")
+        items = [{"id": t.id, "name": t.name, "definition": t.definition} for t in targets]
+        body = yaml.safe_dump(items, sort_keys=False, allow_unicode=True, width=96)
+        text = head + sep + "".join(f"  {line}\n" if line else "\n" for line in body.splitlines())
+    schema_from_dict(yaml.safe_load(text), where="the rendered schema")
+    return text
 
 
 def _fail(path: str, message: str, hint: str | None = None) -> StanceError:
@@ -251,7 +289,7 @@ def load_schema(path: str | Path | None = None) -> Schema:
     """Load and validate a schema YAML file.
 
     Args:
-        path: The YAML file; the bundled ``labels/schema.v1.yaml`` when None.
+        path: The YAML file (``--schema``); there is no default.
 
     Returns:
         A frozen :class:`Schema`.
@@ -260,12 +298,17 @@ def load_schema(path: str | Path | None = None) -> Schema:
         StanceError: when the file is missing, not YAML, or a field is wrong (the field is named).
 
     Example:
-        >>> schema = load_schema("labels/schema.v1.yaml")
+        >>> schema = load_schema("seeds/schema.yaml")
         >>> schema.version, schema.target_ids[0]
         ('1', 'kuril_sovereignty')
     """
-    path = Path(path) if path is not None else default_schema_path()
-    raw = read_yaml(path, what="schema file", hint="pass --schema labels/schema.v1.yaml")
+    if path is None:
+        raise StanceError("no label schema given",
+                          hint="pass --schema FILE; `stance init` writes a schema.yaml to edit "
+                               "(the demo corpus's is seeds/schema.yaml)")
+    path = Path(path)
+    raw = read_yaml(path, what="schema file",
+                    hint="check the --schema path; `stance init` writes a schema.yaml to edit")
     return schema_from_dict(raw, where=str(path))
 
 
@@ -341,7 +384,7 @@ def labeling_config(schema: Schema, mode: str = "pair", *, targets: tuple[Target
         The XML as a string; it records the schema version in a leading comment.
 
     Example:
-        >>> xml = labeling_config(load_schema(), "pair")
+        >>> xml = labeling_config(load_schema("seeds/schema.yaml"), "pair")
         >>> '<Choices name="stance"' in xml
         True
     """

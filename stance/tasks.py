@@ -238,7 +238,7 @@ def build_tasks(
         ready for Label Studio's import (API or UI).
 
     Example:
-        >>> tasks = build_tasks(read_statements("tests/data/statements_small.jsonl"), load_schema(),
+        >>> tasks = build_tasks(read_statements("tests/data/statements_small.jsonl"), load_schema("seeds/schema.yaml"),
         ...                     targets=["us_japan_alliance"])
         >>> tasks[0]["data"]["task_key"].endswith("|us_japan_alliance")
         True

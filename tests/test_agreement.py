@@ -108,7 +108,7 @@ def test_span_f1_label_must_match_and_empty_pairs_are_skipped() -> None:
 
 
 def test_export_agreement_pair_fixture() -> None:
-    export = read_export(DATA / "export_pair.json", load_schema())
+    export = read_export(DATA / "export_pair.json", load_schema(DATA.parent.parent / "seeds" / "schema.yaml"))
     report = export_agreement(export)
     rows = {(r["control"], r["target"]): r for r in report["controls"]}
     # japan_sanctions_g7 stance: tasks 104 (None, None; a skip), 109 (Against x2), 110 (Against x3)
@@ -123,7 +123,7 @@ def test_export_agreement_pair_fixture() -> None:
 
 
 def test_export_agreement_discovery_spans() -> None:
-    export = read_export(DATA / "export_discovery.json", load_schema())
+    export = read_export(DATA / "export_discovery.json", load_schema(DATA.parent.parent / "seeds" / "schema.yaml"))
     report = export_agreement(export)
     spans = report["spans"]
     # 201: claim identical, premises overlap but differ (1 exact of 2+2); 202: same claim (1 of 1+1);

@@ -97,3 +97,25 @@ def test_replace_switches_model_and_keeps_validation() -> None:
     with pytest.raises(StanceError, match="epochs"):
         cfg.replace(params={"epochs": 0})
     assert TrainConfig().to_dict()["params"]["word_ngrams"] == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ("  learning_rate: 2.0\n", r"params\.learning_rate = 2\.0 is out of range.*learning_rate must be ≤ 1\.0"),
+        ("  max_length: 4\n", r"params\.max_length = 4 is out of range"),
+        ("  pooler_init: mean\n", r"params\.pooler_init = 'mean' is not allowed"),
+    ],
+)
+def test_range_errors_name_the_file_and_the_key(tmp_path: Path, params: str, message: str) -> None:
+    path = tmp_path / "training.transformer.yaml"
+    path.write_text("model: transformer\ntask: joint\nparams:\n  epochs: 2\n" + params)
+    with pytest.raises(StanceError, match=r"training\.transformer\.yaml: " + message):
+        load_config(path)
+
+
+def test_unknown_task_in_a_file_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "run.yaml"
+    path.write_text("model: tfidf\ntask: stanse\n")
+    with pytest.raises(StanceError, match=r"run\.yaml: unknown task setting 'stanse'.*did you mean 'stance'"):
+        load_config(path)

@@ -31,6 +31,7 @@ from stance.schema import load_schema
 DATA = Path(__file__).parent / "data"
 PAIR_EXPORT = DATA / "export_pair.json"
 DISCOVERY_EXPORT = DATA / "export_discovery.json"
+SCHEMA_ARGS = ["--schema", str(DATA.parent.parent / "seeds" / "schema.yaml")]
 ROLES = ["None", "Claim", "Premise"]
 STANCES = ["None", "Favor", "Against"]
 TARGETS = ["kuril_sovereignty", "treaty_1956_basis", "us_japan_alliance"]
@@ -38,7 +39,7 @@ TARGETS = ["kuril_sovereignty", "treaty_1956_basis", "us_japan_alliance"]
 
 @pytest.fixture(scope="module")
 def schema() -> Any:
-    return load_schema()
+    return load_schema(DATA.parent.parent / "seeds" / "schema.yaml")
 
 
 def _ann(aid: int, user: int, role: str, stance: str, **extra: Any) -> dict[str, Any]:
@@ -370,7 +371,7 @@ runner = CliRunner()
 
 def test_cli_dataset(tmp_path: Path) -> None:
     out = tmp_path / "data"
-    result = runner.invoke(app, ["dataset", str(PAIR_EXPORT), "-o", str(out), "--seed", "5", "--no-progress",
+    result = runner.invoke(app, ["dataset", str(PAIR_EXPORT), *SCHEMA_ARGS, "-o", str(out), "--seed", "5", "--no-progress",
                                  "--documents", str(Path(__file__).parent.parent / "seeds")])
     assert result.exit_code == 0, result.output
     assert "10 rows" in result.output and "1 tied" in result.output
@@ -385,24 +386,24 @@ def test_cli_dataset(tmp_path: Path) -> None:
 def test_cli_dataset_bad_input_writes_nothing(tmp_path: Path) -> None:
     bad = tmp_path / "export.json"
     bad.write_text('{"tasks": []}', encoding="utf-8")
-    result = runner.invoke(app, ["dataset", str(bad), "-o", str(tmp_path / "data"), "--no-progress"])
+    result = runner.invoke(app, ["dataset", str(bad), *SCHEMA_ARGS, "-o", str(tmp_path / "data"), "--no-progress"])
     assert result.exit_code == 1
     assert "not a Label Studio export" in result.output and "Traceback" not in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["export.json"]
 
 
 def test_cli_agreement_table_and_json() -> None:
-    result = runner.invoke(app, ["agreement", str(PAIR_EXPORT)])
+    result = runner.invoke(app, ["agreement", str(PAIR_EXPORT), *SCHEMA_ARGS])
     assert result.exit_code == 0, result.output
     assert "cohen_k" in result.output and "kuril_sovereignty" in result.output
-    result = runner.invoke(app, ["agreement", str(DISCOVERY_EXPORT), "--json"])
+    result = runner.invoke(app, ["agreement", str(DISCOVERY_EXPORT), *SCHEMA_ARGS, "--json"])
     report = json.loads(result.stdout)
     assert report["mode"] == "discovery" and report["spans"]["n_items"] == 3
 
 
 def test_cli_disagreements(tmp_path: Path) -> None:
     out = tmp_path / "review.json"
-    result = runner.invoke(app, ["disagreements", str(PAIR_EXPORT), "-o", str(out)])
+    result = runner.invoke(app, ["disagreements", str(PAIR_EXPORT), *SCHEMA_ARGS, "-o", str(out)])
     assert result.exit_code == 0, result.output
     tasks = json.loads(out.read_text())
     assert len(tasks) == 3 and all("review_answers" in t["data"] for t in tasks)
@@ -410,7 +411,7 @@ def test_cli_disagreements(tmp_path: Path) -> None:
 
 
 def test_cli_disagreements_push_needs_project(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["disagreements", str(PAIR_EXPORT), "-o", str(tmp_path / "r.json"), "--push"])
+    result = runner.invoke(app, ["disagreements", str(PAIR_EXPORT), *SCHEMA_ARGS, "-o", str(tmp_path / "r.json"), "--push"])
     assert result.exit_code == 1 and "--push needs --project" in result.output
 
 
@@ -430,10 +431,10 @@ def test_adjudication_round_trip_through_label_studio(
     monkeypatch.setenv("LABEL_STUDIO_API_KEY", studio.api_key)
     title = f"review {uuid.uuid4().hex[:8]}"
     review = tmp_path / "review.json"
-    result = runner.invoke(app, ["disagreements", str(PAIR_EXPORT), "-o", str(review), "--push", "--project", title])
+    result = runner.invoke(app, ["disagreements", str(PAIR_EXPORT), *SCHEMA_ARGS, "-o", str(review), "--push", "--project", title])
     assert result.exit_code == 0, result.output
     assert "3 added" in result.output and studio.api_key not in result.output
-    rerun = runner.invoke(app, ["disagreements", str(PAIR_EXPORT), "-o", str(review), "--push", "--project", title])
+    rerun = runner.invoke(app, ["disagreements", str(PAIR_EXPORT), *SCHEMA_ARGS, "-o", str(review), "--push", "--project", title])
     assert "0 added, 3 already there" in rerun.output  # idempotent by task_key
 
     client = connect(studio.url, studio.api_key)
@@ -452,7 +453,7 @@ def test_adjudication_round_trip_through_label_studio(
     pull(client, title, pulled)
 
     out = tmp_path / "data"
-    result = runner.invoke(app, ["dataset", str(PAIR_EXPORT), "--adjudicated", str(pulled), "-o", str(out),
+    result = runner.invoke(app, ["dataset", str(PAIR_EXPORT), *SCHEMA_ARGS, "--adjudicated", str(pulled), "-o", str(out),
                                  "--no-progress"])
     assert result.exit_code == 0, result.output
     meta = json.loads((out / "stance_dataset.json").read_text())

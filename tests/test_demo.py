@@ -30,7 +30,7 @@ def _check_outputs(out: Path) -> None:
 
     statements = _lines(out / "statements.jsonl")
     assert len(statements) > 200 and len({s["doc_id"] for s in statements}) == 5
-    targets = load_schema(REPO / "labels" / "schema.v1.yaml").target_ids
+    targets = load_schema(REPO / "seeds" / "schema.yaml").target_ids
 
     dd = load_from_disk(str(out / "dataset"))
     pairs = sum(len(split) for split in dd.values())

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 from stance.cli import app
 from stance.config import TrainConfig
 from stance.errors import StanceError
-from stance.evaluate import classification_metrics, evaluate, expected_calibration_error
-from stance.train import train
+from stance.evaluation import classification_metrics, evaluate, expected_calibration_error
+from stance.training import train
 from stance_fixture import build_dataset
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -31,7 +31,7 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def schema() -> Any:
-    return load_schema()
+    return load_schema(DATA.parent.parent / "seeds" / "schema.yaml")
 
 
 def _tasks(path: Path = PAIR_EXPORT) -> list[dict[str, Any]]:
@@ -45,6 +45,8 @@ def _write(tmp_path: Path, tasks: list[dict[str, Any]], name: str = "export.json
 
 
 def _cli(*args: str) -> Any:
+    if args[0] in ("dataset", "agreement", "disagreements", "tasks", "push"):  # every command that reads a schema names it
+        args = (*args, "--schema", DATA.parent.parent / "seeds" / "schema.yaml")
     return runner.invoke(app, [str(a) for a in args])
 
 

@@ -235,7 +235,7 @@ def test_stance_dataset_command_prints_no_warning(tmp_path) -> None:
 
     from stance.cli import app
 
-    result = CliRunner().invoke(app, ["dataset", str(mg.EXPORT), "-o", str(tmp_path / "ds")])
+    result = CliRunner().invoke(app, ["dataset", str(mg.EXPORT), "--schema", str(mg.SCHEMA_PATH), "-o", str(tmp_path / "ds")])
     assert result.exit_code == 0, result.output
     assert "warning" not in result.output.lower()
     card = (tmp_path / "ds" / "README.md").read_text(encoding="utf-8")

@@ -30,7 +30,7 @@ SEEDS = Path(__file__).parent.parent / "seeds"
 
 @pytest.fixture(scope="module")
 def schema() -> Any:
-    return load_schema()
+    return load_schema(SEEDS / "schema.yaml")
 
 
 def _pair() -> list[dict[str, Any]]:

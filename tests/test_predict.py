@@ -23,7 +23,7 @@ K, T = "kuril_sovereignty", "treaty_1956_basis"
 
 
 def _target_names() -> dict[str, str]:
-    schema = yaml.safe_load((ROOT / "labels" / "schema.v1.yaml").read_text(encoding="utf-8"))
+    schema = yaml.safe_load((ROOT / "seeds" / "schema.yaml").read_text(encoding="utf-8"))
     return {t["id"]: t["name"] for t in schema["targets"]}
 
 

@@ -14,11 +14,11 @@ from stance.schema import Schema, labeling_config, load_schema, schema_from_dict
 
 @pytest.fixture(scope="module")
 def schema(repo_root: Path) -> Schema:
-    return load_schema(repo_root / "labels" / "schema.v1.yaml")
+    return load_schema(repo_root / "seeds" / "schema.yaml")
 
 
 def _raw(repo_root: Path) -> dict:
-    return yaml.safe_load((repo_root / "labels" / "schema.v1.yaml").read_text(encoding="utf-8"))
+    return yaml.safe_load((repo_root / "seeds" / "schema.yaml").read_text(encoding="utf-8"))
 
 
 def _write(tmp_path: Path, raw: dict) -> Path:
@@ -85,7 +85,7 @@ def test_version_must_be_a_plain_string(tmp_path: Path, repo_root: Path) -> None
 
 def test_null_label_is_refused(tmp_path: Path, repo_root: Path) -> None:
     path = tmp_path / "schema.yaml"
-    text = (repo_root / "labels" / "schema.v1.yaml").read_text(encoding="utf-8")
+    text = (repo_root / "seeds" / "schema.yaml").read_text(encoding="utf-8")
     path.write_text(text.replace("roles: [Claim, Premise, None]", "roles: [Claim, Premise, ~]"), encoding="utf-8")
     with pytest.raises(StanceError, match=r"`roles` has a value that is not a non-empty string: None"):
         load_schema(path)
@@ -176,3 +176,18 @@ def test_names_are_escaped(repo_root: Path) -> None:
 def test_unknown_mode(schema: Schema) -> None:
     with pytest.raises(StanceError, match=r"unknown mode 'triples'"):
         labeling_config(schema, "triples")
+
+
+def test_no_default_schema(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A schema in the current folder is not picked up behind the caller's back: every caller names its file.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "labels").mkdir()
+    (tmp_path / "labels" / "schema.v1.yaml").write_text("version: '1'\n", encoding="utf-8")
+    with pytest.raises(StanceError, match=r"no label schema given.*--schema FILE.*stance init"):
+        load_schema()
+
+
+def test_template_ships_in_the_package() -> None:
+    from importlib.resources import files
+
+    assert (files("stance") / "resources" / "schema.template.yaml").is_file()

@@ -31,6 +31,8 @@ from stance.studio import PushResult, connect, find_project, pull, push
 from stance.studio.client import StudioClient, recorded_schema
 from stance.tasks import read_statements
 
+SCHEMA = Path(__file__).resolve().parents[1] / "seeds" / "schema.yaml"
+
 pytestmark = pytest.mark.studio
 
 _OUTPUTS: list[str] = []  # every CLI output of this module, grepped for the key at the end
@@ -44,7 +46,7 @@ def push_statements(client: StudioClient, statements: list[dict[str, Any]], titl
     from stance.schema import load_schema
     from stance.tasks import add_predictions, build_tasks
 
-    schema = load_schema()
+    schema = load_schema(SCHEMA)
     tasks = build_tasks(statements, schema, mode=mode, targets=targets)
 
     def _predict(new: list[dict[str, Any]]) -> None:
@@ -71,6 +73,9 @@ def env(studio: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 
 
 def _cli(*args: str) -> Any:
+    command = next(a for a in args if not a.startswith("-"))
+    if command in ("push", "tasks") and "--schema" not in args:
+        args = (*args, "--schema", str(SCHEMA))
     result = CliRunner().invoke(app, list(args))
     _OUTPUTS.append(result.output)
     return result
@@ -131,7 +136,7 @@ def test_schema_version_mismatch_is_refused_unless_forced(
     title = _title("schema")
     path = _write_statements(tmp_path / "s.jsonl", statements[:4])
     assert _cli("push", str(path), "--project", title, "--no-progress").exit_code == 0
-    raw = yaml.safe_load((repo_root / "labels" / "schema.v1.yaml").read_text(encoding="utf-8"))
+    raw = yaml.safe_load((repo_root / "seeds" / "schema.yaml").read_text(encoding="utf-8"))
     raw["version"] = "2"
     v2 = tmp_path / "schema.v2.yaml"
     v2.write_text(yaml.safe_dump(raw), encoding="utf-8")
@@ -297,7 +302,7 @@ def test_push_killed_halfway_then_rerun_has_no_duplicates(
     title = _title("killed")
     expected = len(rows) * 2
     cmd = [str(Path(sys.executable).with_name("stance")), "push", str(path), "--project", title,
-           "--targets", "kuril_sovereignty,treaty_1956_basis", "--chunk-size", "50", "--no-progress"]
+           "--targets", "kuril_sovereignty,treaty_1956_basis", "--chunk-size", "50", "--no-progress", "--schema", str(SCHEMA)]
     proc_env = {**os.environ, "LABEL_STUDIO_URL": studio.url, "LABEL_STUDIO_API_KEY": studio.api_key}
     proc = subprocess.Popen(cmd, env=proc_env, cwd=repo_root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     at_kill = 0

@@ -16,6 +16,7 @@ from stance.schema import Schema, load_schema
 from stance.models import load_model
 from stance.tasks import build_tasks, read_statements
 
+SCHEMA_ARGS = ["--schema", str(Path(__file__).resolve().parents[1] / "seeds" / "schema.yaml")]
 PAIR_FIELDS = {
     "text", "target", "target_name", "target_definition", "statement_id", "doc_id", "holder", "holder_type",
     "genre", "title", "prev_text", "next_text", "start", "end", "schema_version", "task_key",
@@ -24,7 +25,7 @@ PAIR_FIELDS = {
 
 @pytest.fixture(scope="module")
 def schema(repo_root: Path) -> Schema:
-    return load_schema(repo_root / "labels" / "schema.v1.yaml")
+    return load_schema(repo_root / "seeds" / "schema.yaml")
 
 
 @pytest.fixture(scope="module")
@@ -163,7 +164,7 @@ def test_saved_model_folder_plugs_in(statements: list[dict[str, Any]], schema: S
     tasks = build_tasks(statements[:3], schema, targets=["kuril_sovereignty"], predictor=predictor, model_version=version)
     assert [t["predictions"][0]["model_version"] for t in tasks] == [version] * 3
     out = tmp_path / "tasks.json"
-    result = CliRunner().invoke(app, ["tasks", str(fixtures_dir / "statements_small.jsonl"), "-o", str(out),
+    result = CliRunner().invoke(app, ["tasks", str(fixtures_dir / "statements_small.jsonl"), *SCHEMA_ARGS, "-o", str(out),
                                       "--model", str(tmp_path / "model"), "--no-progress"])
     assert result.exit_code == 0, result.output
     assert "70 with predictions" in result.output
@@ -207,7 +208,7 @@ def test_not_json_names_the_line(tmp_path: Path, fixtures_dir: Path) -> None:
 
 def test_cli_tasks_writes_tasks_and_config(tmp_path: Path, fixtures_dir: Path) -> None:
     out = tmp_path / "tasks.json"
-    result = CliRunner().invoke(app, ["tasks", str(fixtures_dir / "statements_small.jsonl"), "-o", str(out),
+    result = CliRunner().invoke(app, ["tasks", str(fixtures_dir / "statements_small.jsonl"), *SCHEMA_ARGS, "-o", str(out),
                                       "--targets", "us_japan_alliance,ru_jp_cooperation"])
     assert result.exit_code == 0, result.output
     assert "wrote 28 pair-mode task(s) (schema version 1)" in result.output
@@ -218,7 +219,7 @@ def test_cli_tasks_writes_tasks_and_config(tmp_path: Path, fixtures_dir: Path) -
 
 def test_cli_tasks_discovery(tmp_path: Path, fixtures_dir: Path) -> None:
     out = tmp_path / "tasks.json"
-    result = CliRunner().invoke(app, ["tasks", str(fixtures_dir / "statements_small.jsonl"), "-o", str(out),
+    result = CliRunner().invoke(app, ["tasks", str(fixtures_dir / "statements_small.jsonl"), *SCHEMA_ARGS, "-o", str(out),
                                       "--mode", "discovery"])
     assert result.exit_code == 0, result.output
     assert len(json.loads(out.read_text(encoding="utf-8"))) == 14
@@ -227,7 +228,7 @@ def test_cli_tasks_discovery(tmp_path: Path, fixtures_dir: Path) -> None:
 
 def test_cli_tasks_bad_file_is_one_line(tmp_path: Path) -> None:
     path = _write_lines(tmp_path / "s.jsonl", ['{"id": "d:1", "doc_id": "d", "text": "Fine."}', '{"id": "d:2", "doc_id": "d", "text": 7}'])
-    result = CliRunner().invoke(app, ["tasks", str(path), "-o", str(tmp_path / "t.json")])
+    result = CliRunner().invoke(app, ["tasks", str(path), *SCHEMA_ARGS, "-o", str(tmp_path / "t.json")])
     assert result.exit_code == 1
     assert result.output.strip().count("\n") == 0
     assert "s.jsonl line 2: `text` must be a non-empty string, found 7" in result.output
@@ -253,8 +254,8 @@ def test_tasks_json_records_schema_and_guidelines_versions(fixtures_dir: Path, s
     from stance.lineage import read_lineage
 
     out = tmp_path / "tasks.json"
-    result = CliRunner().invoke(app, ["tasks", str(fixtures_dir / "statements_small.jsonl"), "-o", str(out),
-                                      "--targets", "kuril_sovereignty", "--no-progress"])
+    result = CliRunner().invoke(app, ["tasks", str(fixtures_dir / "statements_small.jsonl"), *SCHEMA_ARGS, "-o",
+                                      str(out), "--targets", "kuril_sovereignty", "--no-progress"])
     assert result.exit_code == 0, result.output
     record = read_lineage(out)
     assert record is not None and record.kind == "tasks"

@@ -14,7 +14,7 @@ from stance.cli import app
 from stance.config import TrainConfig
 from stance.errors import StanceError
 from stance.models import load_model
-from stance.train import load_dataset_dir, task_data, train
+from stance.training import load_dataset_dir, task_data, train
 from stance_fixture import build_dataset, fixture_rows
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -110,3 +110,19 @@ def test_cli_train_transformer_tiny(data_dir: Path, tmp_path: Path) -> None:
     assert meta["kind"] == "transformer" and meta["training"]["steps"] == 4
     assert (out / "config.json").is_file() and (out / "tokenizer.json").is_file()
     assert "task `joint`" in (out / "README.md").read_text()
+
+
+def test_model_lineage_records_the_dataset(data_dir: Path, tmp_path: Path) -> None:
+    from stance.info import trace
+    from stance.lineage import fingerprint, read_lineage
+
+    result = train(data_dir, tmp_path / "m", config=TrainConfig(model="tfidf", task="joint"))
+    record = read_lineage(result.model_dir)
+    assert record is not None and record.kind == "model"
+    assert record.details["model_version"] == result.metadata["model_version"]
+    assert record.details["task"] == "joint" and record.details["n_train"] == result.n_train
+    assert "scikit-learn" in record.versions
+    assert record.inputs == [{"path": str(data_dir.resolve()), "kind": "dataset", "fingerprint": fingerprint(data_dir)}]
+    assert record.fingerprint == fingerprint(result.model_dir)
+    chain = trace(result.model_dir)
+    assert [s.kind for s in chain.walk()][:2] == ["model", "dataset"]

@@ -9,13 +9,15 @@ import typer
 
 from stance.cli._app import app, setup_logging
 
-# Registration by import; keep in pipeline order: segment → tasks → labels → dataset → model → predictions.
+# Registration by import, in pipeline order; `init` starts a project, `info` reads any artifact's lineage.
+from stance.cli import init as _init  # noqa: E402,F401
 from stance.cli import segment as _segment  # noqa: E402,F401
 from stance.cli import studio as _studio  # noqa: E402,F401
 from stance.cli import dataset as _dataset  # noqa: E402,F401
 from stance.cli import train as _train  # noqa: E402,F401
 from stance.cli import predict as _predict  # noqa: E402,F401
 from stance.cli import demo as _demo  # noqa: E402,F401
+from stance.cli import info as _info  # noqa: E402,F401
 
 __all__ = ["app", "main"]
 

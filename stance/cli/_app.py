@@ -26,6 +26,29 @@ app = typer.Typer(
 )
 
 
+#: The one spelling of the progress flag, shared by every command. Neither flag given: bars only
+#: when stderr is a terminal (piped or logged runs get no carriage-return updates).
+PROGRESS_OPTION: Any = typer.Option(
+    None, "--progress/--no-progress", show_default=False,
+    help="Show progress bars on stderr [default: only when stderr is a terminal].",
+)
+
+
+def progress_enabled(flag: bool | None) -> bool:
+    """Resolve ``--progress/--no-progress``: the flag when given, else whether stderr is a terminal.
+
+    Example:
+        >>> progress_enabled(False)
+        False
+    """
+    if flag is not None:
+        return flag
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):  # replaced or closed stream
+        return False
+
+
 def fail(message: str) -> None:
     """Print one clean error line to stderr and exit with code 1."""
     typer.echo(f"error: {message}", err=True)

@@ -10,11 +10,11 @@ from typing import Any, Optional
 
 import typer
 
-from stance.cli._app import app, cli_command
+from stance.cli._app import PROGRESS_OPTION, app, cli_command, progress_enabled
 from stance.errors import StanceError
 
 _EXPORT = typer.Argument(..., help="Label Studio JSON export (`stance pull`, or Export → JSON in Label Studio).")
-_SCHEMA = typer.Option(None, "--schema", help="Label schema YAML the tasks were made with (default: labels/schema.v1.yaml).")
+_SCHEMA = typer.Option(None, "--schema", help="Label schema YAML the tasks were made with (required; `stance init` writes one, the demo corpus has seeds/schema.yaml).")
 _DOCS = typer.Option(
     None, "--documents",
     help="Source documents to check statement offsets against: the --documents JSONL of `stance segment`, "
@@ -103,7 +103,7 @@ def dataset_command(
     val_size: float = typer.Option(0.1, "--val-size", help="Share of rows (whole documents) for validation."),
     documents: Optional[Path] = _DOCS,
     repair_spans: bool = _REPAIR,
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars on stderr."),
+    progress: Optional[bool] = PROGRESS_OPTION,
     project_title: Optional[str] = typer.Option(
         None, "--project", "-p", help="Title of the Label Studio project the export came from (for the dataset card)."
     ),
@@ -118,14 +118,14 @@ def dataset_command(
 
     _check_output_folder(output, [p for p in (export, schema, documents, adjudicated) if p is not None])
     options = DatasetOptions(ties=ties.value, seed=seed, test_size=test_size, val_size=val_size)
-    parsed, loaded = _read(export, schema, documents, repair_spans, progress=progress)
+    parsed, loaded = _read(export, schema, documents, repair_spans, progress=progress_enabled(progress))
     if adjudicated is not None:
         if adjudicated.resolve() == export.resolve() or (adjudicated.exists() and adjudicated.samefile(export)):
             raise StanceError(f"--adjudicated {adjudicated} is the export itself: every answer would become ground truth",
                               hint="give the export of the review project made by `stance disagreements`")
         parsed = merge_adjudication(parsed, read_export(adjudicated, loaded, repair_spans=repair_spans))
     dd, meta = build_dataset(parsed, loaded, options=options, project_title=project_title)
-    out = save_dataset(dd, meta, output, progress=progress, export_path=export)
+    out = save_dataset(dd, meta, output, progress=progress_enabled(progress), export_path=export)
     splits = ", ".join(f"{name} {n}" for name, n in meta["splits"].items())
     c = meta["counts"]
     typer.echo(

@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 import typer
 
-from stance.cli._app import app, cli_command
+from stance.cli._app import PROGRESS_OPTION, app, cli_command, progress_enabled
 
 
 def _f(x: Any) -> str:
@@ -34,13 +34,13 @@ def demo_command(
     port: int = typer.Option(8080, "--port", help="Port of the local studio on 127.0.0.1."),
     transformer_config: Optional[Path] = typer.Option(None, "--transformer-config",
                                                       help="Training config [default: configs/demo-transformer.yaml]."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars."),
+    progress: Optional[bool] = PROGRESS_OPTION,
 ) -> None:
     """Run the whole toolkit on the bundled seeds: segment, label in Label Studio, dataset, train, evaluate, predict."""
     from stance.demo import run_demo
 
     r = run_demo(out, studio=not no_studio, studio_dir=studio_dir, port=port,
-                 transformer_config=transformer_config, progress=progress, say=typer.echo)
+                 transformer_config=transformer_config, progress=progress_enabled(progress), say=typer.echo)
     c = r.counts
     typer.echo("")
     typer.echo("Summary (joint setting: None / Favor / Against, test split)")

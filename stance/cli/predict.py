@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from stance.cli._app import app, cli_command
+from stance.cli._app import PROGRESS_OPTION, app, cli_command
 
 _MAX_SHOWN_BAD = 10
 
@@ -37,8 +37,7 @@ def predict_command(
     split: Optional[str] = typer.Option(None, "--split", help="Dataset input: predict this split only."),
     text_field: str = typer.Option("text", "--text-field", help="Field holding the statement text."),
     quantize: bool = typer.Option(False, "--quantize", help="int8 dynamic quantization of transformer models (faster; scores shift slightly)."),
-    progress: Optional[bool] = typer.Option(None, "--progress/--no-progress",
-                                            help="Progress bar (default: only on a terminal)."),
+    progress: Optional[bool] = PROGRESS_OPTION,
     engine: str = typer.Option("local", "--engine", help="local (this process) or ray (Ray Data; OUTPUT becomes a "
                                                          "folder of JSONL or Parquet shards)."),
     address: Optional[str] = typer.Option(None, "--address", help="Ray engine: auto, HOST:PORT or ray://HOST:PORT "

@@ -10,7 +10,7 @@ from typing import Any, Optional
 
 import typer
 
-from stance.cli._app import app, cli_command
+from stance.cli._app import PROGRESS_OPTION, app, cli_command, progress_enabled
 from stance.errors import StanceError
 
 
@@ -22,9 +22,8 @@ class Mode(str, Enum):
 _STATEMENTS = typer.Argument(..., help="Statements JSONL written by `stance segment`.")
 _MODE = typer.Option(Mode.pair, "--mode", help="pair: one task per statement × target; discovery: one per statement.")
 _TARGETS = typer.Option(None, "--targets", help="Comma-separated target ids [default: all targets of the schema].")
-_SCHEMA = typer.Option(None, "--schema", help="Label schema YAML [default: labels/schema.v1.yaml].")
+_SCHEMA = typer.Option(None, "--schema", help="Label schema YAML (required; `stance init` writes one, the demo corpus has seeds/schema.yaml).")
 _MODEL = typer.Option(None, "--model", help="Model folder from `stance train`: adds pre-annotations (predictions).")
-_PROGRESS = typer.Option(True, "--progress/--no-progress", help="Show progress bars on stderr.")
 _DATA_DIR = typer.Option(None, "--data-dir", envvar="STANCE_STUDIO_DIR",
                          help="Local studio data folder [default: ~/.local/share/stance/studio].")
 _PROJECT = typer.Option(..., "--project", "-p", help="Label Studio project title (3 to 50 characters).")
@@ -79,7 +78,7 @@ def tasks_command(
     targets: Optional[str] = _TARGETS,
     schema: Optional[Path] = _SCHEMA,
     model: Optional[Path] = _MODEL,
-    progress: bool = _PROGRESS,
+    progress: Optional[bool] = PROGRESS_OPTION,
 ) -> None:
     """Turn statements into Label Studio tasks (and the labeling config beside them).
 
@@ -91,7 +90,7 @@ def tasks_command(
 
     check_output_path(output)
     check_not_input(output, [statements], option="-o")
-    tasks, xml, loaded, _ = _build(statements, mode, targets, schema, model, progress)
+    tasks, xml, loaded, _ = _build(statements, mode, targets, schema, model, progress_enabled(progress))
     version = next((t["predictions"][0]["model_version"] for t in tasks if t.get("predictions")), None)
     config_path = write_tasks(output, tasks, loaded, mode=mode.value, label_config=xml, statements_path=statements,
                               model_version=version)
@@ -113,7 +112,7 @@ def push_command(
                                       help="Push into a project recorded with another schema version (and switch it)."),
     chunk_size: int = typer.Option(2000, "--chunk-size", min=1, help="Tasks per import request."),
     data_dir: Optional[Path] = _DATA_DIR,
-    progress: bool = _PROGRESS,
+    progress: Optional[bool] = PROGRESS_OPTION,
 ) -> None:
     """Push statements to a Label Studio project; tasks already there are skipped.
 
@@ -121,6 +120,7 @@ def push_command(
     """
     from stance.studio import connect, push
 
+    progress = progress_enabled(progress)
     tasks, _, loaded, prepare = _build(statements, mode, targets, schema, model, progress, predict=False)
     client = connect(data_dir=data_dir)
     result = push(client, project, tasks, loaded, mode=mode.value, targets=_targets(targets), force=force_schema,

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from stance.cli._app import app, cli_command
+from stance.cli._app import PROGRESS_OPTION, app, cli_command, progress_enabled
 
 TASK_HELP = ("Task setting: joint = None/Favor/Against on every pair; stance = Favor/Against on "
              "position-taking pairs only; role = None/Claim/Premise.")
@@ -22,12 +22,12 @@ def train_command(
     config: Optional[Path] = typer.Option(None, "--config", "-c", help="Training config YAML (see configs/)."),
     task: Optional[str] = typer.Option(None, "--task", "-t", help=TASK_HELP),
     seed: Optional[int] = typer.Option(None, "--seed", help="Random seed (overrides the config)."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars."),
+    progress: Optional[bool] = PROGRESS_OPTION,
 ) -> None:
     """Train a stance or argument-role classifier on a dataset's train split."""
     from stance.config import TrainConfig, load_config
     from stance.errors import StanceError
-    from stance.train import train
+    from stance.training import train
 
     cfg = load_config(config) if config is not None else TrainConfig(model=model or "tfidf")
     changes: dict = {}
@@ -43,7 +43,7 @@ def train_command(
     if changes:
         cfg = cfg.replace(**changes)
     typer.echo(f"training {cfg.model} model, task setting '{cfg.task}' ({_describe(cfg.task)})", err=True)
-    result = train(data_dir, output, config=cfg, progress=progress)
+    result = train(data_dir, output, config=cfg, progress=progress_enabled(progress))
     counts = ", ".join(f"{k} {v}" for k, v in sorted(result.class_counts.items()))
     typer.echo(
         f"task '{result.task}': trained {result.kind} on {result.n_train} pairs ({counts}), "
@@ -63,12 +63,12 @@ def evaluate_command(
     data_dir: Path = typer.Argument(..., help="Dataset folder written by `stance dataset`."),
     output: Path = typer.Option(..., "--output", "-o", help="Report folder (metrics.json, PNGs, report.md)."),
     split: str = typer.Option("test", "--split", "-s", help="Dataset split to evaluate on."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars."),
+    progress: Optional[bool] = PROGRESS_OPTION,
 ) -> None:
     """Evaluate a trained model on a dataset split and write metrics, plots and a report."""
-    from stance.evaluate import evaluate
+    from stance.evaluation import evaluate
 
-    result = evaluate(model_dir, data_dir, output, split=split, progress=progress)
+    result = evaluate(model_dir, data_dir, output, split=split, progress=progress_enabled(progress))
     m = result.metrics
     line = (f"task '{m['task']}' on split '{m['split']}' ({m['n']} pairs): macro-F1 {m['macro_f1']:.3f}, "
             f"accuracy {m['accuracy']:.3f}")

@@ -89,7 +89,7 @@ def read_export(
             all; the message names the task ids and the fix.
 
     Example:
-        >>> export = read_export("export.json", load_schema("labels/schema.v1.yaml"))  # doctest: +SKIP
+        >>> export = read_export("export.json", load_schema("seeds/schema.yaml"))  # doctest: +SKIP
         >>> export.mode, len(export.tasks)  # doctest: +SKIP
         ('pair', 120)
     """

@@ -1,7 +1,7 @@
 """Stance and argument-role classifiers (scikit-learn estimator contract) and their model folders.
 
 ``build_model(config)`` makes an unfitted estimator from a :class:`stance.config.TrainConfig`;
-``load_model(dir)`` reads a folder written by :func:`stance.train.train`. Importing this package
+``load_model(dir)`` reads a folder written by :func:`stance.training.train`. Importing this package
 does not import torch: the transformer module is loaded only when a transformer is used.
 """
 

@@ -20,6 +20,7 @@ from stance.config import TASKS, TrainConfig
 from stance.dataset.store import INFO_FILE as DATASET_INFO_FILE
 from stance.dataset.store import load_dataset_dir
 from stance.errors import StanceError
+from stance.lineage import input_ref, write_lineage
 from stance.models.base import TASK_LABELS, check_labels, check_schema_version, data_fingerprint, make_metadata
 
 __all__ = ["DATASET_INFO_FILE", "REQUIRED_COLUMNS", "TaskData", "TrainResult", "load_dataset_dir",
@@ -184,6 +185,10 @@ def train(data_dir: str | os.PathLike[str], model_dir: str | os.PathLike[str], *
                "training": getattr(model, "training_log_", None)},
     )
     save_model(model, model_dir, meta)
+    write_lineage(model_dir, "model", inputs=[input_ref(data_dir, "dataset")],
+                  details={"kind": config.model, "task": config.task, "model_version": meta["model_version"],
+                           "n_train": len(tr), "n_validation": n_val, "data_fingerprint": meta["data_fingerprint"]},
+                  versions={k: str(v) for k, v in (meta.get("versions") or {}).items() if v is not None})
     values, counts = np.unique(tr.y, return_counts=True)
     return TrainResult(model_dir=Path(model_dir), task=config.task, kind=config.model, n_train=len(tr),
                        n_validation=n_val, class_counts={str(v): int(c) for v, c in zip(values, counts)},

@@ -183,7 +183,7 @@ def evaluate(model_dir: str | os.PathLike[str], data_dir: str | os.PathLike[str]
     from stance.models import load_model
     from stance.dataset import load_dataset_dir
     from stance.models.base import check_schema_version
-    from stance.train import task_data
+    from stance.training import task_data
 
     model = load_model(model_dir)
     meta = model.metadata
