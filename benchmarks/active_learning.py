@@ -57,6 +57,7 @@ def embed_corpus(texts: list[str], cache: Path, chunk: int = 2000) -> np.ndarray
                 from sentence_transformers import SentenceTransformer
 
                 model = SentenceTransformer(str(MODEL_DIR), device="cpu")
+                model.max_seq_length = 128  # UKP sentences: about 30 tokens; bounds the odd long one
             emb = model.encode(part, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
             np.save(path.with_suffix(".tmp.npy"), emb)
             os.replace(path.with_suffix(".tmp.npy"), path)

@@ -296,33 +296,19 @@ def next_round(
 
 def _retrain_round(client: Any, project: str, work: Any, schema: Any, config: Any,
                    progress: bool) -> tuple[int, Any]:
-    """Pull incrementally, build the dataset, train; ``(labelled rows, model folder or None)``."""
-    import os
-    import shutil
-
-    from stance.dataset import DatasetOptions, build_dataset, save_dataset
-    from stance.labels import read_export
+    """Pull incrementally and train on every label; ``(labelled rows, model folder or None)``."""
+    from stance.backend.retrain import train_on_export
     from stance.studio.incremental import pull_incremental
-    from stance.train import task_data, train
 
     pulled = pull_incremental(client, project, work / "export.json")
     if pulled.annotations == 0:
         return 0, None
-    dd, meta = build_dataset(read_export(work / "export.json", schema), schema,
-                             options=DatasetOptions(test_size=0.0, val_size=0.0), project_title=project)
-    labelled = len(task_data(dd, "train", config.task).y) if "train" in dd else 0
-    if labelled == 0:
-        return 0, None
-    save_dataset(dd, meta, work / "data")
     rounds = sorted(p.name for p in work.glob("model-*") if p.is_dir())
     final = work / f"model-{len(rounds) + 1:03d}"
-    tmp = work / f".tmp-{final.name}"
-    shutil.rmtree(tmp, ignore_errors=True)
     try:
-        train(work / "data", tmp, config=config, progress=progress)
+        result = train_on_export(work / "export.json", schema, config, data_dir=work / "data", model_dir=final,
+                                 project_title=project, progress=progress)
     except StanceError as exc:  # e.g. one class only so far
-        logger.warning("cannot train on %d labels yet (%s): this round's batch is random", labelled, exc)
-        shutil.rmtree(tmp, ignore_errors=True)
-        return labelled, None
-    os.replace(tmp, final)
-    return labelled, final
+        logger.warning("cannot train on the labels yet (%s): this round's batch is random", exc)
+        return pulled.annotations, None
+    return result.n_train, final

@@ -15,7 +15,6 @@ Annotations live in Label Studio, so killing the backend never loses one.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import shutil
 import threading
@@ -203,26 +202,18 @@ class Backend:
             return self._retrain_locked()
 
     def _retrain_locked(self) -> dict[str, Any]:
+        from stance.backend.retrain import train_on_export
         from stance.config import config_from_dict
-        from stance.dataset import DatasetOptions, build_dataset, save_dataset
-        from stance.labels import read_export
         from stance.studio.incremental import pull_incremental
         from stance.tasks import load_predictor
-        from stance.train import train
 
         export = self.work_dir / "export.json"
         pulled = pull_incremental(self.client, self.options.project, export)
-        parsed = read_export(export, self.schema)
-        dd, meta = build_dataset(parsed, self.schema, options=DatasetOptions(test_size=0.0, val_size=0.0),
-                                 project_title=self.options.project)
-        save_dataset(dd, meta, self.work_dir / "data")
         config = config_from_dict(dict(self.base_meta.get("config") or {}), source=f"{self.options.model_dir}")
         number = self._next_number()
         final = self.work_dir / "models" / f"r{number:04d}"
-        tmp = self.work_dir / "models" / f".tmp-r{number:04d}"
-        shutil.rmtree(tmp, ignore_errors=True)
-        result = train(self.work_dir / "data", tmp, config=config, progress=False)
-        os.replace(tmp, final)
+        result = train_on_export(export, self.schema, config, data_dir=self.work_dir / "data", model_dir=final,
+                                 project_title=self.options.project)
         predictor, _ = load_predictor(final)
         version = f"{self.base_version}.r{number}"
         write_json(self.work_dir / CURRENT_FILE, {"model_dir": str(final), "model_version": version})
