@@ -70,16 +70,26 @@ def features(kind: str, corpus: Any, rows: np.ndarray, emb: np.ndarray, topic_em
              vectorizer: Any) -> Any:
     """The model input of ``rows`` (positions in ``corpus``)."""
     if kind == "tfidf":
-        return vectorizer.transform(corpus["text"].to_numpy()[rows])
+        return vectorizer.transform(corpus["text"].to_numpy()[rows]).tocsr()
     s = emb[rows]
     t = np.stack([topic_emb[x] for x in corpus["target"].to_numpy()[rows]])
     return np.hstack([s, t, s * t])
 
 
+def lsa(X: Any, dim: int = 100) -> np.ndarray:
+    """Dense, normalised LSA vectors of sparse TF-IDF rows (for clustering)."""
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.preprocessing import normalize
+
+    return normalize(TruncatedSVD(n_components=dim, random_state=0).fit_transform(X))
+
+
 def classifier() -> Any:
     from sklearn.linear_model import LogisticRegression
 
-    return LogisticRegression(C=1.0, max_iter=1000, class_weight="balanced")
+    # tol 1e-3: 3x fewer lbfgs iterations than the default on 3,000 TF-IDF rows, same macro-F1
+    # on a check (52.2 vs 51.4 on cloning with 3,000 random labels).
+    return LogisticRegression(C=1.0, max_iter=300, tol=1e-3, class_weight="balanced")
 
 
 def run_curve(X_pool: Any, y_pool: np.ndarray, X_test: Any, y_test: np.ndarray, emb_pool: np.ndarray, *,
@@ -154,8 +164,15 @@ def main(argv: list[str] | None = None) -> int:
 
     corpus = read_corpus(args.data)
     corpus = corpus[corpus["set"].isin(["train", "test"])].reset_index(drop=True)
-    emb = embed_corpus(corpus["text"].tolist(), args.cache)
-    topic_emb = dict(zip(sorted(set(corpus["target"])), embed_corpus(sorted(set(corpus["target"])), args.cache)))
+    emb, topic_emb = None, {}
+    if "minilm" in args.models:  # only the rows the chosen folds use: pools and held-out test rows
+        needed = np.zeros(len(corpus), dtype=bool)
+        for topic in args.topics:
+            needed |= ((corpus["file_topic"] != topic) & (corpus["set"] == "train")).to_numpy()
+            needed |= ((corpus["file_topic"] == topic) & (corpus["set"] == "test")).to_numpy()
+        emb = np.zeros((len(corpus), 384), dtype=np.float32)
+        emb[needed] = embed_corpus(corpus["text"].to_numpy()[needed].tolist(), args.cache)
+        topic_emb = dict(zip(sorted(set(corpus["target"])), embed_corpus(sorted(set(corpus["target"])), args.cache)))
     sizes = list(range(args.start, args.budget + 1, args.step))
     curves: dict[str, dict[str, dict[str, list[float]]]] = {m: {s: {} for s in args.strategies} for m in args.models}
     started = time.perf_counter()
@@ -167,10 +184,13 @@ def main(argv: list[str] | None = None) -> int:
         for kind in args.models:
             X_pool = features(kind, corpus, pool, emb, topic_emb, vectorizer)
             X_test = features(kind, corpus, test, emb, topic_emb, vectorizer)
+            # `diverse` clusters in the model's own feature space: MiniLM vectors, or for TF-IDF
+            # a 100-dimensional LSA projection of the pool (unsupervised: no labels used).
+            space = emb[pool] if kind == "minilm" else lsa(X_pool)
             for strategy in args.strategies:
                 for seed in range(args.seeds):
                     t0 = time.perf_counter()
-                    curve = run_curve(X_pool, y[pool], X_test, y[test], emb[pool], strategy=strategy, seed=seed,
+                    curve = run_curve(X_pool, y[pool], X_test, y[test], space, strategy=strategy, seed=seed,
                                       start=args.start, step=args.step, budget=args.budget)
                     curves[kind][strategy][f"{topic}/{seed}"] = curve
                     print(f"{topic} {kind} {strategy} seed {seed}: {curve[0]:.1f} -> {curve[-1]:.1f} "
