@@ -34,7 +34,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ukp import TOPICS, read_corpus  # noqa: E402
 
-from stance.io import write_json  # noqa: E402
+from stance.io import read_json, write_json  # noqa: E402
 from stance.select import STRATEGIES, select  # noqa: E402
 
 CLASSES = ["None", "Favor", "Against"]
@@ -85,11 +85,13 @@ def lsa(X: Any, dim: int = 100) -> np.ndarray:
 
 
 def classifier() -> Any:
+    """Logistic regression, one-vs-rest with liblinear: exact convergence in about a second on
+    3,000 TF-IDF rows here (lbfgs with a looser tolerance to go as fast stopped at iteration 0
+    on some batches and predicted one class)."""
     from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
 
-    # tol 1e-3: 3x fewer lbfgs iterations than the default on 3,000 TF-IDF rows, same macro-F1
-    # on a check (52.2 vs 51.4 on cloning with 3,000 random labels).
-    return LogisticRegression(C=1.0, max_iter=300, tol=1e-3, class_weight="balanced")
+    return OneVsRestClassifier(LogisticRegression(C=1.0, solver="liblinear", class_weight="balanced"))
 
 
 def run_curve(X_pool: Any, y_pool: np.ndarray, X_test: Any, y_test: np.ndarray, emb_pool: np.ndarray, *,
@@ -158,7 +160,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=int, default=3000)
     parser.add_argument("--cache", type=Path, default=Path("/tmp/stance-al-cache"))
     parser.add_argument("--out", type=Path, required=True, help="JSON to write; the PNG goes beside it.")
+    parser.add_argument("--combine", type=Path, nargs="+", help="Only merge earlier result JSONs (one model each) "
+                                                               "into --out and its PNG.")
     args = parser.parse_args(argv)
+    if args.combine:
+        parts = [read_json(p) for p in args.combine]
+        result = {**parts[0], "curves": {k: v for p in parts for k, v in p["curves"].items()},
+                  "summary": {k: v for p in parts for k, v in p["summary"].items()},
+                  "seconds": sum(p["seconds"] for p in parts)}
+        write_json(args.out, result)
+        plot(result, args.out.with_suffix(".png"))
+        print(f"wrote {args.out} and {args.out.with_suffix('.png')}")
+        return 0
 
     from sklearn.feature_extraction.text import TfidfVectorizer
 
