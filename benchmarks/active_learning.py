@@ -158,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--start", type=int, default=100)
     parser.add_argument("--step", type=int, default=100)
     parser.add_argument("--budget", type=int, default=3000)
+    parser.add_argument("--pool-sample", type=int, default=0, help="Use a random subset of each pool (0: all).")
+    parser.add_argument("--max-features", type=int, default=10000, help="TF-IDF vocabulary size.")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/stance-al-cache"))
     parser.add_argument("--out", type=Path, required=True, help="JSON to write; the PNG goes beside it.")
     parser.add_argument("--combine", type=Path, nargs="+", help="Only merge earlier result JSONs (one model each) "
@@ -181,7 +183,10 @@ def main(argv: list[str] | None = None) -> int:
     if "minilm" in args.models:  # only the rows the chosen folds use: pools and held-out test rows
         needed = np.zeros(len(corpus), dtype=bool)
         for topic in args.topics:
-            needed |= ((corpus["file_topic"] != topic) & (corpus["set"] == "train")).to_numpy()
+            fold_pool = np.flatnonzero(((corpus["file_topic"] != topic) & (corpus["set"] == "train")).to_numpy())
+            if args.pool_sample and args.pool_sample < len(fold_pool):
+                fold_pool = np.random.default_rng(12345).choice(fold_pool, size=args.pool_sample, replace=False)
+            needed[fold_pool] = True
             needed |= ((corpus["file_topic"] == topic) & (corpus["set"] == "test")).to_numpy()
         emb = np.zeros((len(corpus), 384), dtype=np.float32)
         emb[needed] = embed_corpus(corpus["text"].to_numpy()[needed].tolist(), args.cache)
@@ -193,7 +198,10 @@ def main(argv: list[str] | None = None) -> int:
         pool = np.flatnonzero(((corpus["file_topic"] != topic) & (corpus["set"] == "train")).to_numpy())
         test = np.flatnonzero(((corpus["file_topic"] == topic) & (corpus["set"] == "test")).to_numpy())
         y = corpus["label"].to_numpy()
-        vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True).fit(corpus["text"].to_numpy()[pool])
+        if args.pool_sample and args.pool_sample < len(pool):  # a smaller pool: fewer sentences to embed
+            pool = np.sort(np.random.default_rng(12345).choice(pool, size=args.pool_sample, replace=False))
+        vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=args.max_features)
+        vectorizer.fit(corpus["text"].to_numpy()[pool])
         for kind in args.models:
             X_pool = features(kind, corpus, pool, emb, topic_emb, vectorizer)
             X_test = features(kind, corpus, test, emb, topic_emb, vectorizer)
@@ -219,7 +227,8 @@ def main(argv: list[str] | None = None) -> int:
             summary[kind]["strategies"][strategy] = {
                 "macro_f1_at_budget": round(float(mean[-1]), 2), "labels_to_reach_random": need,
                 "share_of_random_labels": None if need is None else round(need / args.budget, 3)}
-    result = {"topics": args.topics, "sizes": sizes, "seeds": args.seeds, "curves": curves, "summary": summary,
+    result = {"topics": args.topics, "sizes": sizes, "seeds": args.seeds, "pool_sample": args.pool_sample,
+              "max_features": args.max_features, "curves": curves, "summary": summary,
               "seconds": round(time.perf_counter() - started, 1)}
     write_json(args.out, result)
     png = args.out.with_suffix(".png")

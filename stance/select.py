@@ -267,7 +267,7 @@ def next_round(
     from stance.config import TrainConfig
     from stance.schema import load_schema
     from stance.studio import existing_task_keys, find_project, push_statements
-    from stance.tasks import load_predictor
+    from stance.models import load_model
 
     schema = schema if schema is not None else load_schema()
     config = config or TrainConfig(model="tfidf", task="joint")
@@ -278,7 +278,7 @@ def next_round(
     if found is not None:
         labelled, model_dir = _retrain_round(client, project, work, schema, config, progress)
     if model_dir is not None:
-        predictor, _ = load_predictor(model_dir)
+        predictor = load_model(model_dir)
     elif strategy != "random":
         used = "random"  # nothing to learn from yet
         logger.info("no labels to train on yet: this round's batch is random")

@@ -120,7 +120,7 @@ class Backend:
 
     def __init__(self, options: BackendOptions, client: Any = None) -> None:
         from stance.schema import load_schema
-        from stance.tasks import load_predictor
+        from stance.models import load_model
 
         self.options = options
         self.client = client
@@ -128,9 +128,9 @@ class Backend:
         self.project_id: int | None = None
         self.work_dir = Path(options.work_dir)
         (self.work_dir / "models").mkdir(parents=True, exist_ok=True)
-        base, base_version = load_predictor(options.model_dir)
-        self.base_meta: dict[str, Any] = dict(getattr(base, "metadata_", None) or {})
-        self.base_version = base_version
+        base = load_model(options.model_dir)
+        self.base_meta: dict[str, Any] = dict(base.metadata)
+        self.base_version = base_version = base.model_version
         self._train_lock = threading.Lock()
         self.live = LiveModel(base, base_version)
         self._resume()
@@ -139,7 +139,7 @@ class Backend:
     # -- serving ------------------------------------------------------------------------
     def _resume(self) -> None:
         """Serve the last complete retrained model, if any; drop half-written folders."""
-        from stance.tasks import load_predictor
+        from stance.models import load_model
 
         for tmp in (self.work_dir / "models").glob(".tmp-*"):
             shutil.rmtree(tmp, ignore_errors=True)
@@ -148,7 +148,7 @@ class Backend:
             return
         state = read_json(current, what="backend state")
         try:
-            predictor, _ = load_predictor(state["model_dir"])
+            predictor = load_model(state["model_dir"])
         except (StanceError, KeyError) as exc:
             logger.warning("cannot load the retrained model named in %s (%s); serving the base model", current, exc)
             return
@@ -205,7 +205,7 @@ class Backend:
         from stance.backend.retrain import train_on_export
         from stance.config import config_from_dict
         from stance.studio.incremental import pull_incremental
-        from stance.tasks import load_predictor
+        from stance.models import load_model
 
         export = self.work_dir / "export.json"
         pulled = pull_incremental(self.client, self.options.project, export)
@@ -214,7 +214,7 @@ class Backend:
         final = self.work_dir / "models" / f"r{number:04d}"
         result = train_on_export(export, self.schema, config, data_dir=self.work_dir / "data", model_dir=final,
                                  project_title=self.options.project)
-        predictor, _ = load_predictor(final)
+        predictor = load_model(final)
         version = f"{self.base_version}.r{number}"
         write_json(self.work_dir / CURRENT_FILE, {"model_dir": str(final), "model_version": version})
         self.live.swap(predictor, version)
