@@ -266,7 +266,8 @@ def next_round(
 
     from stance.config import TrainConfig
     from stance.schema import load_schema
-    from stance.studio import existing_task_keys, find_project, push_statements
+    from stance.studio import existing_task_keys, find_project, push
+    from stance.tasks import add_predictions, build_tasks
     from stance.models import load_model
 
     schema = schema if schema is not None else load_schema()
@@ -287,8 +288,15 @@ def next_round(
     embed = minilm_embedder() if used == "diverse" else None
     chosen = select_statements(list(pool), predictor, n, target_names=[t.name for t in chosen_targets], strategy=used,
                                exclude_ids=pushed_ids, embed=embed, seed=seed)
-    result = push_statements(client, chosen, project, schema=schema, targets=targets, predictor=predictor,
-                             progress=progress) if chosen else None
+    result = None
+    if chosen:
+        tasks = build_tasks(chosen, schema, targets=targets)
+
+        def _predict(new: list[dict[str, Any]]) -> None:
+            add_predictions(new, schema, predictor, targets=targets, progress=progress)
+
+        result = push(client, project, tasks, schema, targets=targets, progress=progress,
+                      prepare=_predict if predictor is not None else None)
     return {"strategy": used, "labelled": labelled, "model_dir": str(model_dir) if model_dir else None,
             "selected": len(chosen), "already_in_project": len(pushed_ids),
             "push": result.as_dict() if result else None}

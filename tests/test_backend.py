@@ -28,8 +28,9 @@ from stance.backend import BackendOptions, serve
 from stance.backend.live import LiveModel, Retrainer
 from stance.backend.service import Backend, project_controls, remap_result
 from stance.errors import StanceError
-from stance.studio import StudioClient, connect, push_statements
-from stance.tasks import read_statements
+from stance.schema import load_schema
+from stance.studio import StudioClient, connect, push
+from stance.tasks import build_tasks, read_statements
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -98,7 +99,9 @@ def project(ml_studio: tuple[str, str]) -> Iterator[tuple[StudioClient, str, int
     client = connect(*ml_studio)
     title = _title("learn-backend")
     rows = read_statements(REPO / "tests/data/statements_small.jsonl")
-    result = push_statements(client, rows, title, targets=["kuril_sovereignty"])
+    schema = load_schema()
+    tasks = build_tasks(rows, schema, targets=["kuril_sovereignty"])
+    result = push(client, title, tasks, schema, targets=["kuril_sovereignty"])
     try:
         yield client, title, result.project_id
     finally:

@@ -39,7 +39,7 @@ def train_on_export(export: Path, schema: Any, config: Any, *, data_dir: Path, m
         StanceError: no labels, a single class, a bad export; nothing is left at ``model_dir``.
     """
     from stance.dataset import DatasetOptions, build_dataset, save_dataset
-    from stance.labels import read_export
+    from stance.export import read_export
     from stance.train import train
 
     dd, meta = build_dataset(read_export(export, schema), schema, options=DatasetOptions(test_size=0.0, val_size=0.0),
