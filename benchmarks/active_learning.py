@@ -93,7 +93,8 @@ def classifier(kind: str = "tfidf") -> Any:
     from sklearn.multiclass import OneVsRestClassifier
 
     if kind == "minilm":
-        return LogisticRegression(C=1.0, max_iter=500, class_weight="balanced")
+        # warm start: each round starts from the previous round's weights (100 more rows)
+        return LogisticRegression(C=1.0, max_iter=500, class_weight="balanced", warm_start=True)
     return OneVsRestClassifier(LogisticRegression(C=1.0, solver="liblinear", class_weight="balanced"))
 
 
@@ -105,8 +106,9 @@ def run_curve(X_pool: Any, y_pool: np.ndarray, X_test: Any, y_test: np.ndarray, 
     rng = np.random.default_rng(seed)
     labelled = [int(i) for i in rng.choice(len(y_pool), size=start, replace=False)]
     scores = []
+    model = classifier(kind)
     while True:
-        model = classifier(kind).fit(X_pool[labelled], y_pool[labelled])
+        model.fit(X_pool[labelled], y_pool[labelled])
         pred = model.predict(X_test)
         scores.append(round(100 * float(f1_score(y_test, pred, labels=CLASSES, average="macro", zero_division=0)), 2))
         if len(labelled) >= budget:
@@ -148,6 +150,32 @@ def plot(result: dict[str, Any], path: Path) -> None:
         ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
+
+
+def finish(args: Any, curves: dict[str, Any], sizes: list[int], started: float) -> dict[str, Any]:
+    """Summarise the curves finished so far (strategies with no curve yet are left out), write JSON and PNG."""
+    curves = {k: {s: c for s, c in v.items() if c} for k, v in curves.items()}
+    curves = {k: v for k, v in curves.items() if v}
+    summary: dict[str, Any] = {}
+    for kind in args.models:
+        if not curves[kind].get("random"):
+            continue
+        rnd = np.array(list(curves[kind]["random"].values())).mean(axis=0)
+        goal = float(rnd[-1])
+        summary[kind] = {"random_macro_f1_at_budget": round(goal, 2), "strategies": {}}
+        for strategy in curves[kind]:
+            mean = np.array(list(curves[kind][strategy].values())).mean(axis=0)
+            need = labels_needed(mean.tolist(), sizes, goal)
+            summary[kind]["strategies"][strategy] = {
+                "macro_f1_at_budget": round(float(mean[-1]), 2), "labels_to_reach_random": need,
+                "share_of_random_labels": None if need is None else round(need / args.budget, 3)}
+    result = {"topics": args.topics, "sizes": sizes, "seeds": args.seeds, "pool_sample": args.pool_sample,
+              "max_features": args.max_features, "curves": curves, "summary": summary,
+              "seconds": round(time.perf_counter() - started, 1)}
+    write_json(args.out, result)
+    png = args.out.with_suffix(".png")
+    plot(result, png)
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -219,23 +247,9 @@ def main(argv: list[str] | None = None) -> int:
                     curves[kind][strategy][f"{topic}/{seed}"] = curve
                     print(f"{topic} {kind} {strategy} seed {seed}: {curve[0]:.1f} -> {curve[-1]:.1f} "
                           f"({time.perf_counter() - t0:.0f} s)", flush=True)
-    summary: dict[str, Any] = {}
-    for kind in args.models:
-        rnd = np.array(list(curves[kind]["random"].values())).mean(axis=0)
-        goal = float(rnd[-1])
-        summary[kind] = {"random_macro_f1_at_budget": round(goal, 2), "strategies": {}}
-        for strategy in args.strategies:
-            mean = np.array(list(curves[kind][strategy].values())).mean(axis=0)
-            need = labels_needed(mean.tolist(), sizes, goal)
-            summary[kind]["strategies"][strategy] = {
-                "macro_f1_at_budget": round(float(mean[-1]), 2), "labels_to_reach_random": need,
-                "share_of_random_labels": None if need is None else round(need / args.budget, 3)}
-    result = {"topics": args.topics, "sizes": sizes, "seeds": args.seeds, "pool_sample": args.pool_sample,
-              "max_features": args.max_features, "curves": curves, "summary": summary,
-              "seconds": round(time.perf_counter() - started, 1)}
-    write_json(args.out, result)
-    png = args.out.with_suffix(".png")
-    plot(result, png)
+                    finish(args, curves, sizes, started)  # a killed run keeps the finished curves
+    result = finish(args, curves, sizes, started)
+    summary, png = result["summary"], args.out.with_suffix(".png")
     print(f"\nlabels needed to reach random sampling's mean macro-F1 at {args.budget} labels "
           f"(held out: {', '.join(args.topics)}; {args.seeds} seeds)")
     for kind, s in summary.items():
