@@ -40,7 +40,10 @@ def train_on_export(export: Path, schema: Any, config: Any, *, data_dir: Path, m
     """
     from stance.dataset import DatasetOptions, build_dataset, save_dataset
     from stance.export import read_export
-    from stance.train import train
+    try:
+        from stance.training import train
+    except ImportError:  # main before arch's rename of train.py (issue 11); drop once it has landed
+        from stance.train import train  # type: ignore[no-redef]
 
     dd, meta = build_dataset(read_export(export, schema), schema, options=DatasetOptions(test_size=0.0, val_size=0.0),
                              project_title=project_title)
