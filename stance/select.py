@@ -253,7 +253,7 @@ def next_round(
         n: Statements to push this round.
         work_dir: Keeps the export, the dataset and each round's model.
         strategy: One of :data:`STRATEGIES`.
-        schema: The label schema (default: the packaged one).
+        schema: The label schema (:func:`stance.schema.load_schema`).
         targets: Target ids (default: all of the schema).
         config: A :class:`stance.config.TrainConfig` (default: TF-IDF, joint).
         seed: For ``random``/``diverse`` and the first round.
@@ -265,12 +265,12 @@ def next_round(
     from pathlib import Path
 
     from stance.config import TrainConfig
-    from stance.schema import load_schema
     from stance.studio import existing_task_keys, find_project, push
     from stance.tasks import add_predictions, build_tasks
     from stance.models import load_model
 
-    schema = schema if schema is not None else load_schema()
+    if schema is None:
+        raise StanceError("next_round needs the project's label schema", hint="pass schema=load_schema(PATH)")
     config = config or TrainConfig(model="tfidf", task="joint")
     work = Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)

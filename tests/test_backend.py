@@ -33,6 +33,7 @@ from stance.studio import StudioClient, connect, push
 from stance.tasks import build_tasks, read_statements
 
 REPO = Path(__file__).resolve().parent.parent
+SCHEMA = REPO / "seeds" / "schema.yaml"
 
 
 def _free_port() -> int:
@@ -87,7 +88,8 @@ def base_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     out = tmp_path_factory.mktemp("model")
     runner = CliRunner()
-    r = runner.invoke(app, ["dataset", str(REPO / "tests/data/export_pair.json"), "-o", str(out / "ds")])
+    r = runner.invoke(app, ["dataset", str(REPO / "tests/data/export_pair.json"), "-o", str(out / "ds"),
+                                "--schema", str(SCHEMA)])
     assert r.exit_code == 0, r.output
     r = runner.invoke(app, ["train", str(out / "ds"), "-o", str(out / "model"), "--model", "tfidf"])
     assert r.exit_code == 0, r.output
@@ -99,7 +101,7 @@ def project(ml_studio: tuple[str, str]) -> Iterator[tuple[StudioClient, str, int
     client = connect(*ml_studio)
     title = _title("learn-backend")
     rows = read_statements(REPO / "tests/data/statements_small.jsonl")
-    schema = load_schema()
+    schema = load_schema(SCHEMA)
     tasks = build_tasks(rows, schema, targets=["kuril_sovereignty"])
     result = push(client, title, tasks, schema, targets=["kuril_sovereignty"])
     try:
@@ -127,7 +129,8 @@ def _retrieve(client: StudioClient, project_id: int) -> None:
 @pytest.mark.studio
 def test_backend_answers_health_and_setup_and_is_attached(project: Any, base_model: Path, tmp_path: Path) -> None:
     client, title, pid = project
-    handle = serve(BackendOptions(model_dir=base_model, project=title, work_dir=tmp_path / "w", retrain=False),
+    handle = serve(BackendOptions(schema_path=SCHEMA, model_dir=base_model, project=title, work_dir=tmp_path / "w",
+                                  retrain=False),
                    client=client, port=_free_port())
     try:
         health = httpx.get(f"{handle.url}/health").json()
@@ -147,8 +150,8 @@ def test_backend_answers_health_and_setup_and_is_attached(project: Any, base_mod
 def test_annotations_trigger_one_retrain_and_the_new_version_is_predicted(
         project: Any, base_model: Path, tmp_path: Path) -> None:
     client, title, pid = project
-    handle = serve(BackendOptions(model_dir=base_model, project=title, work_dir=tmp_path / "w", retrain_every=4,
-                                  quiet_s=600), client=client, port=_free_port())
+    handle = serve(BackendOptions(schema_path=SCHEMA, model_dir=base_model, project=title, work_dir=tmp_path / "w",
+                                  retrain_every=4, quiet_s=600), client=client, port=_free_port())
     try:
         base_version = handle.backend.live.model_version
         _retrieve(client, pid)
@@ -177,7 +180,7 @@ def test_killing_the_backend_mid_retrain_loses_nothing_and_it_serves_after_resta
     env = {**os.environ, "LABEL_STUDIO_URL": ml_studio[0], "LABEL_STUDIO_API_KEY": ml_studio[1],
            "PYTHONPATH": str(REPO)}
     cmd = [sys.executable, "-c", "from stance.cli import main; main()", "serve", str(base_model), "--project", title,
-           "--port", str(port), "--work-dir", str(tmp_path / "w"), "--retrain-every", "1", "--quiet", "0"]
+           "--port", str(port), "--schema", str(SCHEMA), "--work-dir", str(tmp_path / "w"), "--retrain-every", "1", "--quiet", "0"]
     url = f"http://127.0.0.1:{port}"
 
     def start() -> subprocess.Popen[bytes]:
@@ -304,7 +307,8 @@ def test_results_take_the_projects_own_control_names() -> None:
 
 
 def test_backend_without_studio_serves_predictions_with_basic_auth(base_model: Path, tmp_path: Path) -> None:
-    handle = serve(BackendOptions(model_dir=base_model, project="offline", work_dir=tmp_path / "w"),
+    handle = serve(BackendOptions(schema_path=SCHEMA, model_dir=base_model, project="offline",
+                                  work_dir=tmp_path / "w"),
                    port=_free_port(), basic_auth=("ls", "s3cret"))
     try:
         assert httpx.get(f"{handle.url}/health").status_code == 401

@@ -17,6 +17,7 @@ from stance.studio import StudioClient, connect, find_project
 
 pytestmark = pytest.mark.studio
 REPO = Path(__file__).resolve().parent.parent
+SCHEMA = str(REPO / "seeds" / "schema.yaml")
 
 
 @pytest.fixture
@@ -49,14 +50,14 @@ def _keys(client: StudioClient, title: str) -> list[str]:
 @pytest.fixture(scope="module")
 def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("learn-model")
-    _run("dataset", str(REPO / "tests/data/export_pair.json"), "-o", str(out / "ds"))
+    _run("dataset", str(REPO / "tests/data/export_pair.json"), "-o", str(out / "ds"), "--schema", SCHEMA)
     _run("train", str(out / "ds"), "-o", str(out / "model"), "--model", "tfidf")
     return out / "model"
 
 
 def test_push_select_adds_only_new_statements_each_round(env: None, studio: Any, title: str, model: Path) -> None:
     pool = str(REPO / "tests/data/statements_small.jsonl")
-    common = ["push", pool, "--project", title, "--targets", "kuril_sovereignty", "--no-progress"]
+    common = ["push", pool, "--project", title, "--targets", "kuril_sovereignty", "--no-progress", "--schema", SCHEMA]
     _run(*common, "--select", "random", "--n", "5")
     _run(*common, "--select", "margin", "--n", "4", "--model", str(model))
     client = connect(studio.url, studio.api_key)
@@ -72,7 +73,7 @@ def test_next_trains_on_the_labels_and_never_pushes_a_statement_twice(
         env: None, studio: Any, title: str, tmp_path: Path) -> None:
     pool = str(REPO / "tests/data/statements_small.jsonl")
     common = ["next", "--project", title, "--pool", pool, "--targets", "kuril_sovereignty", "--n", "6",
-              "--work-dir", str(tmp_path / "rounds"), "--no-progress", "--json"]
+              "--work-dir", str(tmp_path / "rounds"), "--no-progress", "--json", "--schema", SCHEMA]
     first = json.loads(_run(*common).output)
     assert first["strategy"] == "random" and first["push"]["added"] == 6  # nothing to learn from yet
     client = connect(studio.url, studio.api_key)
@@ -93,7 +94,7 @@ def test_next_trains_on_the_labels_and_never_pushes_a_statement_twice(
 
 def test_pull_incremental_cli_merges_changes(env: None, studio: Any, title: str, tmp_path: Path) -> None:
     pool = str(REPO / "tests/data/statements_small.jsonl")
-    _run("push", pool, "--project", title, "--targets", "kuril_sovereignty", "--no-progress")
+    _run("push", pool, "--project", title, "--targets", "kuril_sovereignty", "--no-progress", "--schema", SCHEMA)
     out = tmp_path / "export.json"
     assert "full export" in _run("pull", "--project", title, "-o", str(out), "--incremental").output
     client = connect(studio.url, studio.api_key)

@@ -33,17 +33,14 @@ def train_on_export(export: Path, schema: Any, config: Any, *, data_dir: Path, m
         progress: Progress bars.
 
     Returns:
-        The :class:`stance.train.TrainResult`.
+        The :class:`stance.training.TrainResult`.
 
     Raises:
         StanceError: no labels, a single class, a bad export; nothing is left at ``model_dir``.
     """
     from stance.dataset import DatasetOptions, build_dataset, save_dataset
     from stance.export import read_export
-    try:
-        from stance.training import train
-    except ImportError:  # main before arch's rename of train.py (issue 11); drop once it has landed
-        from stance.train import train  # type: ignore[no-redef]
+    from stance.training import train
 
     dd, meta = build_dataset(read_export(export, schema), schema, options=DatasetOptions(test_size=0.0, val_size=0.0),
                              project_title=project_title)

@@ -44,7 +44,7 @@ class BackendOptions:
         model_dir: The model it starts from (``stance train`` output).
         project: Label Studio project title.
         work_dir: Where exports, datasets and retrained models go.
-        schema_path: Label schema YAML (default: the packaged one).
+        schema_path: Label schema YAML the project's tasks were built with (required).
         retrain_every: Retrain after this many annotation events…
         quiet_s: …or this many seconds after the last one.
         retrain: False serves the model without ever retraining.

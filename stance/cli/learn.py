@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from stance.cli._app import app, cli_command
+from stance.cli._app import PROGRESS_OPTION, app, cli_command, progress_enabled
 
 _STRATEGY_HELP = ("uncertainty (least confident), margin (smallest gap between the two best labels), entropy, "
                   "diverse (uncertain ones spread over MiniLM embedding clusters) or random.")
@@ -25,12 +25,12 @@ def next_command(
                                             help="Export, dataset and models of the rounds [default: POOL.rounds/PROJECT]."),
     config: Optional[Path] = typer.Option(None, "--config", "-c", help="Training config YAML [default: TF-IDF, joint]."),
     targets: Optional[str] = typer.Option(None, "--targets", help="Comma-separated target ids [default: all]."),
-    schema: Optional[Path] = typer.Option(None, "--schema", help="Label schema YAML [default: the packaged one]."),
+    schema: Path = typer.Option(..., "--schema", help="Label schema YAML (the project's)."),
     seed: int = typer.Option(0, "--seed", help="Seed for random and diverse selection."),
     data_dir: Optional[Path] = typer.Option(None, "--data-dir", envvar="STANCE_STUDIO_DIR",
                                             help="Local studio data folder [default: ~/.local/share/stance/studio]."),
     as_json: bool = typer.Option(False, "--json", help="Print the round's summary as JSON."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars on stderr."),
+    progress: Optional[bool] = PROGRESS_OPTION,
 ) -> None:
     """Run one active-learning round: pull the labels, retrain, choose the next batch, push it.
 
@@ -46,6 +46,7 @@ def next_command(
     from stance.studio import connect
     from stance.tasks import read_statements
 
+    progress = progress_enabled(progress)
     if select not in STRATEGIES:
         raise StanceError(f"--select {select!r} is not a strategy", hint=f"choose one of: {', '.join(STRATEGIES)}")
     ids = [t.strip() for t in targets.split(",") if t.strip()] if targets else None

@@ -21,7 +21,7 @@ def serve_command(
     url: Optional[str] = typer.Option(None, "--url", help="URL Label Studio calls [default: http://HOST:PORT]."),
     work_dir: Optional[Path] = typer.Option(None, "--work-dir",
                                             help="Exports, datasets and retrained models [default: MODEL_DIR.live/PROJECT]."),
-    schema: Optional[Path] = typer.Option(None, "--schema", help="Label schema YAML [default: the packaged one]."),
+    schema: Path = typer.Option(..., "--schema", help="Label schema YAML the project's tasks were built with."),
     retrain_every: int = typer.Option(20, "--retrain-every", min=1, help="Retrain after this many new or changed labels…"),
     quiet: float = typer.Option(30.0, "--quiet", min=0.0, help="…or this many seconds after the last one."),
     retrain: bool = typer.Option(True, "--retrain/--no-retrain", help="Retrain while people label."),
