@@ -6,7 +6,14 @@ target (10,000 tasks), pre-annotations from a real TF-IDF stance model:
 - push with predictions (build tasks, predict, create the project, bulk import): target ≤ 40 s;
 - re-push of the same file: adds 0 tasks, target ≤ 15 s;
 - pull (full JSON export written to disk): target ≤ 45 s;
-- ratio against creating tasks one at a time (measured on a small sample, extrapolated).
+- ratio against creating tasks one at a time (measured on a small sample, extrapolated);
+- ``--incremental``: incremental pull (``stance pull --incremental``) of 100 changed tasks in
+  the 10,000-task project, target ≤ 3 s (3 rounds of 100 new annotations, median), against
+  the full export.
+
+``--incremental-only`` skips the push/pull repeats and the one-at-a-time sample: one project
+is pushed, measured and deleted. Every project it creates is deleted at the end, so it can
+run against a shared server.
 
 Usage::
 
@@ -68,6 +75,45 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def measure_incremental(client: Any, title: str, args: Any) -> dict[str, Any]:
+    """Full pull, then rounds of ``--changed`` new annotations, each followed by an incremental pull."""
+    from stance.io import read_json
+    from stance.studio import find_project
+    from stance.studio.incremental import pull_incremental
+
+    tmp_dir = tempfile.TemporaryDirectory(prefix="stance-bench-inc-")
+    export = Path(tmp_dir.name) / "export.json"
+    t0 = time.perf_counter()
+    first = pull_incremental(client, title, export)
+    full_s = time.perf_counter() - t0
+    assert first.full and first.tasks == args.statements, first
+    print(f"incremental: first (full) pull {full_s:.1f} s")
+    pid = find_project(client, title).id
+    ids = sorted(int(t.id) for t in client.ls.tasks.list(project=pid, include="id", page_size=1000))
+    result = [{"from_name": "stance", "to_name": "text", "type": "choices", "value": {"choices": ["Favor"]}}]
+    rounds: list[dict[str, Any]] = []
+    for r in range(args.repeats + 1):  # round 0 also refetches the push's last seconds (the overlap)
+        batch = ids[r * args.changed : (r + 1) * args.changed]
+        for task_id in batch:
+            client.ls.annotations.create(id=task_id, result=result)
+        t0 = time.perf_counter()
+        res = pull_incremental(client, title, export)
+        dt = time.perf_counter() - t0
+        rounds.append({"round": r, "annotated": len(batch), "fetched": res.fetched, "seconds": dt,
+                       "annotations": res.annotations})
+        print(f"incremental round {r}: {len(batch)} annotated, {res.fetched} fetched, {dt:.2f} s")
+    tasks = read_json(export)
+    n_ann = sum(len(t["annotations"]) for t in tasks)
+    assert len(tasks) == args.statements and n_ann == (args.repeats + 1) * args.changed, (len(tasks), n_ann)
+    assert len({t["id"] for t in tasks}) == len(tasks)
+    tmp_dir.cleanup()
+    med = statistics.median(x["seconds"] for x in rounds[1:])
+    print(f"  incremental pull, {args.changed} changed of {args.statements}: median {med:.2f} s over "
+          f"{args.repeats} rounds (target <= 3 s: {'ok' if med <= 3 else 'MISSED'}); full pull {full_s:.1f} s, "
+          f"{full_s / med:.0f}x slower")
+    return {"full_pull_s": full_s, "rounds": rounds, "median_s": med, "changed": args.changed}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", help="Label Studio URL (default: start a local one in a temp folder)")
@@ -79,6 +125,9 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--sample", type=int, default=50, help="tasks created one at a time for the ratio")
     parser.add_argument("--json", help="also write the figures to this JSON file")
+    parser.add_argument("--incremental", action="store_true", help="also measure incremental pulls")
+    parser.add_argument("--incremental-only", action="store_true", help="measure only incremental pulls")
+    parser.add_argument("--changed", type=int, default=100, help="tasks annotated between incremental pulls")
     args = parser.parse_args()
 
     from stance.schema import labeling_config, load_schema
@@ -99,6 +148,7 @@ def main() -> int:
         print(f"started Label Studio at {st.url} in {time.perf_counter() - t:.0f} s (first start: migrations)")
         client = connect(st.url, read_credentials(started).token)
 
+    created_projects: list[int] = []
     try:
         schema = load_schema(ROOT / "seeds" / "schema.yaml")
         rows = replicate(read_statements(ROOT / "tests" / "data" / "statements_small.jsonl"), args.statements)
@@ -119,12 +169,23 @@ def main() -> int:
                                                               model_version=version))
             return time.perf_counter() - t0, result
 
+        if args.incremental_only:
+            title = f"bench {uuid.uuid4().hex[:8]}"
+            dt, res = push_once(title)
+            created_projects.append(res.project_id)
+            print(f"pushed {res.added} tasks in {dt:.1f} s")
+            figures = {"statements": args.statements, "incremental": measure_incremental(client, title, args)}
+            if args.json:
+                Path(args.json).write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+            return 0
+
         push_s, repush_s, pull_s = [], [], []
         tmp_dir = tempfile.TemporaryDirectory(prefix="stance-bench-")
         tmp = Path(tmp_dir.name)
         for r in range(args.repeats):
             title = f"bench {uuid.uuid4().hex[:8]}"
             dt, res = push_once(title)
+            created_projects.append(res.project_id)
             assert res.added == args.statements and res.skipped == 0, res
             push_s.append(dt)
             dt, res = push_once(title)
@@ -142,6 +203,7 @@ def main() -> int:
         # One task at a time (the slow path this toolkit avoids), on a small sample.
         sample = build_tasks(rows[: args.sample], schema, targets=[args.target], predictor=predictor, model_version=version)
         project = client.ls.projects.create(title=f"bench single {uuid.uuid4().hex[:8]}", label_config=xml)
+        created_projects.append(project.id)
         t0 = time.perf_counter()
         for task in sample:
             created = client.ls.tasks.create(project=project.id, data=task["data"])
@@ -166,10 +228,17 @@ def main() -> int:
         print(f"  pull (full export)     {med['pull']:6.1f} s   target <= 45 s   {'ok' if med['pull'] <= 45 else 'MISSED'}")
         print(f"  one at a time: {len(sample)} tasks (+ their predictions) in {single_s:.1f} s = {per_task * 1000:.0f} ms/task; "
               f"{args.statements} would take {extrapolated:.0f} s, {extrapolated / med['push']:.1f}x the bulk push")
+        if args.incremental:
+            figures["incremental"] = measure_incremental(client, title, args)
         if args.json:
             Path(args.json).write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
         return 0
     finally:
+        for pid in created_projects if started is None else []:
+            try:
+                client.ls.projects.delete(id=pid)
+            except Exception as exc:  # noqa: BLE001 - report, keep cleaning up
+                print(f"could not delete benchmark project {pid}: {type(exc).__name__}")
         if started is not None:
             stop(started)
             shutil.rmtree(started, ignore_errors=True)

@@ -17,6 +17,8 @@ from stance.cli import dataset as _dataset  # noqa: E402,F401
 from stance.cli import train as _train  # noqa: E402,F401
 from stance.cli import predict as _predict  # noqa: E402,F401
 from stance.cli import demo as _demo  # noqa: E402,F401
+from stance.cli import serve as _serve  # noqa: E402,F401
+from stance.cli import learn as _learn  # noqa: E402,F401
 from stance.cli import info as _info  # noqa: E402,F401
 
 __all__ = ["app", "main"]

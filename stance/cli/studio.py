@@ -43,7 +43,8 @@ def _targets(value: Optional[str]) -> Optional[list[str]]:
 
 
 def _build(statements: Path, mode: Mode, targets: Optional[str], schema_path: Optional[Path],
-           model: Optional[Path], progress: bool, *, predict: bool = True) -> tuple[list[dict], str, Any, Any]:
+           model: Optional[Path], progress: bool, *, predict: bool = True,
+           choose: Any = None) -> tuple[list[dict], str, Any, Any]:
     """Tasks, config and schema; with ``predict=False`` the predictions are left to a callback
     (returned last) so that ``stance push`` runs the model only on tasks the project lacks."""
     from stance.schema import labeling_config, load_schema
@@ -59,6 +60,8 @@ def _build(statements: Path, mode: Mode, targets: Optional[str], schema_path: Op
 
         predictor = load_model(model)
         version = predictor.model_version
+    if choose is not None:  # active learning: `stance push --select` (stance.select)
+        rows = choose(rows, predictor, [t.name for t in chosen])
     tasks = build_tasks(rows, schema, mode=mode.value, targets=ids, predictor=predictor if predict else None,
                         model_version=version, progress=progress)
     xml = labeling_config(schema, mode.value, targets=chosen if mode is Mode.discovery else None)
@@ -111,6 +114,10 @@ def push_command(
     force_schema: bool = typer.Option(False, "--force-schema",
                                       help="Push into a project recorded with another schema version (and switch it)."),
     chunk_size: int = typer.Option(2000, "--chunk-size", min=1, help="Tasks per import request."),
+    select: Optional[str] = typer.Option(
+        None, "--select", help="Push only --n statements not yet in the project, chosen by the --model: uncertainty, "
+                               "margin, entropy, diverse (spread over MiniLM embedding clusters) or random."),
+    n: int = typer.Option(200, "--n", min=1, help="With --select: how many statements to push."),
     data_dir: Optional[Path] = _DATA_DIR,
     progress: Optional[bool] = PROGRESS_OPTION,
 ) -> None:
@@ -121,8 +128,10 @@ def push_command(
     from stance.studio import connect, push
 
     progress = progress_enabled(progress)
-    tasks, _, loaded, prepare = _build(statements, mode, targets, schema, model, progress, predict=False)
     client = connect(data_dir=data_dir)
+    choose = _chooser(client, project, select, n, model) if select else None
+    tasks, _, loaded, prepare = _build(statements, mode, targets, schema, model, progress, predict=False,
+                                       choose=choose)
     result = push(client, project, tasks, loaded, mode=mode.value, targets=_targets(targets), force=force_schema,
                   chunk_size=chunk_size, progress=progress, prepare=prepare)
     action = "created project" if result.created_project else "project"
@@ -131,11 +140,32 @@ def push_command(
                f"({result.seconds:.1f} s)")
 
 
+def _chooser(client: Any, project: str, strategy: str, n: int, model: Optional[Path]) -> Any:
+    """``choose(rows, predictor, target_names)`` for `stance push --select` (see stance.select)."""
+    from stance.select import STRATEGIES, minilm_embedder, select_statements, statement_ids_of_keys
+    from stance.studio import existing_task_keys, find_project
+
+    if strategy not in STRATEGIES:
+        raise StanceError(f"--select {strategy!r} is not a strategy", hint=f"choose one of: {', '.join(STRATEGIES)}")
+    if model is None and strategy != "random":
+        raise StanceError(f"--select {strategy} needs --model DIR", hint="or use --select random")
+    found = find_project(client, project)
+    pushed = statement_ids_of_keys(existing_task_keys(client, int(found.id))) if found is not None else set()
+
+    def choose(rows: list[dict], predictor: Any, target_names: list[str]) -> list[dict]:
+        return select_statements(rows, predictor, n, target_names=target_names, strategy=strategy,
+                                 exclude_ids=pushed, embed=minilm_embedder() if strategy == "diverse" else None)
+
+    return choose
+
+
 @app.command("pull")
 @cli_command
 def pull_command(
     project: str = _PROJECT,
     output: Path = typer.Option(..., "--output", "-o", help="JSON export file to write (atomically)."),
+    incremental: bool = typer.Option(False, "--incremental",
+                                     help="Fetch only tasks changed since the last pull into OUTPUT and merge them in."),
     data_dir: Optional[Path] = _DATA_DIR,
 ) -> None:
     """Download the full JSON export of a project: every task, every annotation and its flags."""
@@ -145,6 +175,14 @@ def pull_command(
     check_output_path(output)
     check_not_input(output, [data_dir] if data_dir is not None else [])
     client = connect(data_dir=data_dir)
+    if incremental:
+        from stance.studio.incremental import pull_incremental
+
+        inc = pull_incremental(client, project, output)
+        what = "full export (first pull)" if inc.full else f"{inc.fetched} changed task(s), {inc.added} new"
+        typer.echo(f"{what}: {output} now holds {inc.tasks} task(s) with {inc.annotations} annotation(s) "
+                   f"({inc.seconds:.1f} s)")
+        return
     r = pull(client, project, output)
     typer.echo(f"wrote {r.tasks} task(s) with {r.annotations} annotation(s) by {r.annotators} annotator(s) "
                f"({r.cancelled} cancelled/skipped, {r.ground_truth} ground truth; {r.drafts} draft(s) kept apart) "

@@ -307,6 +307,11 @@ def start(
         "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
         "LATEST_VERSION_CHECK": "false",
         "COLLECT_ANALYTICS": "false",
+        # Let it reach an ML backend and its webhook on this machine (`stance serve` listens on
+        # 127.0.0.1): Label Studio 1.23 refuses local addresses for both by default. This studio
+        # itself listens on 127.0.0.1 only, with signup off.
+        "ML_BLOCK_LOCAL_IP": os.environ.get("ML_BLOCK_LOCAL_IP", "false"),
+        "SSRF_PROTECTION_ENABLED": os.environ.get("SSRF_PROTECTION_ENABLED", "false"),
     })
     url = f"http://{HOST}:{port}"
     log_path = folder / LOG_FILE
