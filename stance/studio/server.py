@@ -198,6 +198,9 @@ def _healthy(url: str, timeout: float = 2.0) -> bool:
 
 def _port_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As the server itself does: a port left in TIME_WAIT by a studio just stopped is free;
+        # one that another process listens on still fails to bind.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((HOST, port))
         except OSError:
