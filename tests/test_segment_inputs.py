@@ -285,3 +285,61 @@ def test_two_documents_with_the_same_id_are_refused(tmp_path: Path) -> None:
         [str(tmp_path / "a"), str(tmp_path / "b"), "-o", str(tmp_path / "s.jsonl")],
         "two documents have the id 'report'",
     )
+
+
+# --- issue 12: outputs never clobber inputs; no stale temporaries ----------------------------
+
+_PRESS_RELEASE = (
+    '{"id": "pr-0412", "source": "Port Authority", "text": "Harbour dues to rise in May\\n\\n'
+    'The Port Authority will raise harbour dues by 4 percent from May 1. The board approved the rise '
+    'on Tuesday, citing dredging costs.\\n"}\n'
+)
+
+
+@pytest.mark.parametrize("option", ["-o", "--documents", "--removed"])
+def test_an_output_that_is_the_input_is_refused(tmp_path: Path, option: str) -> None:
+    docs = tmp_path / "in.jsonl"
+    docs.write_text(_PRESS_RELEASE, encoding="utf-8")
+    args = [str(docs), "-o", str(tmp_path / "s.jsonl")]
+    if option == "-o":
+        args = [str(docs), "-o", str(docs)]
+    else:
+        args += [option, str(docs)]
+    _fails(args, "would destroy the input")
+    assert docs.read_text(encoding="utf-8") == _PRESS_RELEASE
+
+
+@pytest.mark.parametrize("link", ["symlink", "hardlink"])
+def test_an_output_linked_to_the_input_is_refused(tmp_path: Path, link: str) -> None:
+    docs = tmp_path / "in.jsonl"
+    docs.write_text(_PRESS_RELEASE, encoding="utf-8")
+    alias = tmp_path / "statements.jsonl"
+    if link == "symlink":
+        alias.symlink_to(docs)
+    else:
+        alias.hardlink_to(docs)
+    _fails([str(docs), "-o", str(alias)], "would destroy the input")
+    assert docs.read_text(encoding="utf-8") == _PRESS_RELEASE
+
+
+def test_an_output_inside_an_input_folder_is_refused(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "pr-0412.txt").write_text("Harbour dues to rise\n\nThe board approved the rise on Tuesday.\n")
+    _fails([str(corpus), "-o", str(corpus / "statements.jsonl")], "lies inside the input folder")
+
+
+def test_stale_temporaries_of_the_same_output_are_removed(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    docs = tmp_path / "in.jsonl"
+    docs.write_text(_PRESS_RELEASE, encoding="utf-8")
+    out = tmp_path / "statements.jsonl"
+    killed = tmp_path / ".statements.jsonl.k3j9x_2a.part"  # what a killed run leaves behind
+    killed.write_text('{"id": "pr-0412:half-writ', encoding="utf-8")
+    other = tmp_path / ".predictions.jsonl.abc123.part"  # another output's temporary: not ours
+    other.write_text("x", encoding="utf-8")
+    with caplog.at_level("WARNING"):
+        result = runner.invoke(app, ["segment", str(docs), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert not killed.exists() and other.exists()
+    assert "left by an interrupted run" in caplog.text
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 3

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
+import logging
+import os
 import textwrap
 from collections import Counter
 from pathlib import Path
@@ -13,7 +16,10 @@ import typer
 
 from stance.cli._app import app, cli_command
 from stance.errors import StanceError
-from stance.io import atomic_write, check_output_path
+from stance.io import atomic_write, check_not_input, check_output_path
+
+logger = logging.getLogger(__name__)
+logger.addHandler(logging.NullHandler())
 
 
 def _jsonl_line(record: dict[str, Any]) -> str:
@@ -45,8 +51,13 @@ def segment_command(
     outputs = [p for p in (output, removed, documents) if p is not None]
     if len({p.resolve() for p in outputs}) < len(outputs):
         raise StanceError("-o, --removed and --documents must be different files", hint="give each its own path")
-    for path in outputs:
+    for path, option in ((output, "-o"), (removed, "--removed"), (documents, "--documents")):
+        if path is None:
+            continue
         check_output_path(path)
+        check_not_input(path, paths, option=option)
+        _check_not_inside_input(path, paths, option)
+        _remove_stale_parts(path)
     cleaning = load_cleaning_config(config)
 
     n_statements = n_docs = 0
@@ -78,6 +89,33 @@ def segment_command(
             if summary:
                 _print_summary(seg)
     typer.echo(f"wrote {n_statements} statements from {n_docs} documents to {output}", err=True)
+
+
+def _check_not_inside_input(output: Path, inputs: list[Path], option: str) -> None:
+    """Refuse an output that an input folder would read as a document on the next run."""
+    from stance.segment.documents import SUPPORTED_SUFFIXES
+
+    if output.suffix.lower() not in SUPPORTED_SUFFIXES:
+        return
+    out = output.resolve()
+    for item in inputs:
+        if item.is_dir() and out.is_relative_to(item.resolve()):
+            raise StanceError(
+                f"output {output} lies inside the input folder {item}: the next run would read it as a document",
+                hint=f"give {option} a path outside {item}",
+            )
+
+
+def _remove_stale_parts(output: Path) -> None:
+    """Delete hidden temporaries of ``output`` left by a run that was killed (``.NAME.*.part``)."""
+    parent = output.parent if str(output.parent) else Path(".")
+    for stale in parent.glob(f".{glob.escape(output.name)}.*.part"):
+        try:
+            size = stale.stat().st_size
+            os.unlink(stale)
+        except OSError:  # already gone, or not ours to delete: leave it
+            continue
+        logger.warning("removed %s (%d bytes), left by an interrupted run", stale, size)
 
 
 def _print_summary(seg: Any) -> None:
