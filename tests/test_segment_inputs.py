@@ -343,3 +343,55 @@ def test_stale_temporaries_of_the_same_output_are_removed(tmp_path: Path, caplog
     assert not killed.exists() and other.exists()
     assert "left by an interrupted run" in caplog.text
     assert len(out.read_text(encoding="utf-8").splitlines()) == 3
+
+
+# --- issue 12 #2: a document's only content never vanishes ----------------------------------
+
+_ONE_PARAGRAPH = (
+    "The ministry confirmed on Friday that the talks would resume next week in Geneva and that both "
+    "delegations had agreed to the agenda proposed by the mediators, although several questions about "
+    "verification and sanctions relief remained open and officials on both sides cautioned against "
+    "expecting a quick breakthrough"
+)
+
+
+def test_one_paragraph_without_final_punctuation_is_kept(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "wire-0193.txt"
+    path.write_text(_ONE_PARAGRAPH + "\n", encoding="utf-8")
+    with caplog.at_level("WARNING"):
+        statements = list(segment_paths([path]))
+    assert [s.text for s in statements] == [_ONE_PARAGRAPH]
+    assert "no statements" not in caplog.text
+
+
+def test_lone_carriage_returns_are_line_breaks_and_offsets_stay_exact(tmp_path: Path) -> None:
+    # An old Mac export: lines end with CR only.
+    source = (
+        "Harbour dues to rise in May\r\rThe Port Authority will raise harbour dues by 4 percent from May 1."
+        " The board approved the rise on Tuesday.\r\r\"We had no choice,\" the director said.\rRead more\r"
+    )
+    path = tmp_path / "mac-export.txt"
+    path.write_bytes(source.encode("utf-8"))
+    statements = list(segment_paths([path]))
+    assert [s.text for s in statements] == [
+        "Harbour dues to rise in May",
+        "The Port Authority will raise harbour dues by 4 percent from May 1.",
+        "The board approved the rise on Tuesday.",
+        '"We had no choice," the director said.',
+    ]
+    assert statements[0].section == "title"
+    assert all(source[s.start : s.end] == s.text for s in statements)
+
+
+def test_a_document_without_statements_is_named_in_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a_article.txt").write_text("Ports reopen\n\nThe ports reopened on Monday.\n", encoding="utf-8")
+    (corpus / "b_widget.txt").write_text("Show more\n\nShare on Facebook\n\n© Photo/Agency\n", encoding="utf-8")
+    with caplog.at_level("WARNING"):
+        result = runner.invoke(app, ["segment", str(corpus), "-o", str(tmp_path / "s.jsonl")])
+    assert result.exit_code == 0, result.output
+    assert "b_widget" in caplog.text and "no statements" in caplog.text
+    assert "a_article" not in caplog.text

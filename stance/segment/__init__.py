@@ -64,6 +64,8 @@ logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
 _ALNUM = re.compile(r"\w")
+# Line breaks other than "\n" and "\r\n" (old Mac exports, form feeds, Unicode separators).
+_ODD_BREAK = re.compile("\r(?!\n)|[\x0b\x0c\x85\u2028\u2029]")
 _GENERIC_SPEAKERS = {"question", "answer", "q", "a", "moderator", "host", "interviewer", "journalist", "reporter"}
 
 
@@ -305,6 +307,19 @@ def _mask(text: str, s: int, e: int, spans: list[QuoteSpan]) -> str:
     return "".join(chars)
 
 
+def normalise_line_breaks(text: str) -> str:
+    """``text`` with lone carriage returns and other line separators turned into ``"\\n"``.
+
+    Every replacement is one character for one character, so offsets into the result are
+    offsets into ``text``.
+
+    Example:
+        >>> normalise_line_breaks("Title\\rFirst line.\\r\\nSecond.")
+        'Title\\nFirst line.\\r\\nSecond.'
+    """
+    return _ODD_BREAK.sub("\n", text)
+
+
 def _infer_genre(layout: Layout) -> str:
     if any(b.section == "comment" for b in layout.blocks):
         return "news_with_comments"
@@ -329,7 +344,8 @@ def segment_document(document: Document, config: CleaningConfig | None = None) -
         [('Lavrov said it rained.', 'TASS', 'MOSCOW, May 1. /TASS/.')]
     """
     config = config if config is not None else load_cleaning_config()
-    text = document.text
+    source = document.text
+    text = normalise_line_breaks(source)  # same length: offsets found in it hold for the source
     meta = document.meta
     layout = analyze(text, config, markdown=document.kind == "md", known_title=meta.get("title"))
     metadata: dict[str, str | None] = {
@@ -344,7 +360,7 @@ def segment_document(document: Document, config: CleaningConfig | None = None) -
     registry = PersonRegistry(text, layout.speakers)
     attributor = _Attributor(text, layout, registry, author)
     result = SegmentedDocument(document, metadata=metadata)
-    result.removed = [Removal(document.doc_id, s, e, text[s:e], rule) for s, e, rule in layout.removed]
+    result.removed = [Removal(document.doc_id, s, e, source[s:e], rule) for s, e, rule in layout.removed]
     seen: dict[str, int] = {}
     doc_spans = sentence_spans(text)
     for block in layout.blocks:
@@ -356,7 +372,7 @@ def segment_document(document: Document, config: CleaningConfig | None = None) -
         if not sents:
             continue
         for (s, e), (holder, holder_type, in_quote) in zip(sents, attributor.assign(block, sents)):
-            sentence = text[s:e]
+            sentence = source[s:e]
             result.statements.append(
                 Statement(
                     id=statement_id(document.doc_id, sentence, seen),
@@ -417,7 +433,16 @@ def iter_segmented(
                 hint="rename one file (or give JSONL lines distinct 'id' fields)",
             )
         seen[document.doc_id] = document.source_path
-        yield segment_document(document, config)
+        segmented = segment_document(document, config)
+        if not segmented.statements:
+            logger.warning(
+                "%s (%s): no statements; %d span(s) removed as %s",
+                document.doc_id,
+                document.source_path,
+                len(segmented.removed),
+                ", ".join(sorted({r.rule for r in segmented.removed})) or "nothing",
+            )
+        yield segmented
 
 
 def segment_paths(

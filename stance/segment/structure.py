@@ -46,6 +46,8 @@ _DATE_LINE = re.compile(
 _TURN = re.compile(
     r"(?P<label>(?P<name>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})(?P<role>(?:,\s*[^,:\"“”\n]{2,60}){0,3})):\s+(?=\S)"
 )
+# Rules that remove a paragraph for where it stands or how it looks, not for what it says.
+_POSITIONAL_RULES = frozenset({"footer", "header_nav", "menu_block", "subheading", "before_title"})
 _GENERIC_TURN_NAMES = {"question", "answer", "q", "a", "moderator", "host", "interviewer", "journalist", "reporter"}
 _TIMESTAMP = (
     r"\d{1,2}\s+[A-Z][a-z]+\s+\d{4},?\s+\d{1,2}\s*:\s*\d{2}"
@@ -230,6 +232,7 @@ def analyze(text: str, config: CleaningConfig, *, markdown: bool = False, known_
     analysis.title_blocks(title, standfirst)
     analysis.body([p for p in article[header_end:footer_start] if p.index not in analysis.removed], standfirst)
     analysis.comments(thread)
+    analysis.keep_only_content()
     layout = analysis.layout
     layout.blocks.sort(key=lambda b: b.start)
     layout.removed.sort()
@@ -276,6 +279,23 @@ class _Analysis:
         if not self.known or abs(len(t) - len(self.known)) > 40:
             return False
         return _norm(t) == self.known or _norm(t[self.config.title_prefix_length(t) :]) == self.known
+
+    def keep_only_content(self) -> None:
+        """Cleaning never removes a document's only content: without any block, restore the
+        paragraphs that position-based rules removed (a one-paragraph export without final
+        punctuation is the article, not a footer)."""
+        if self.layout.blocks:
+            return
+        restore = sorted(i for i, rule in self.removed.items() if rule in _POSITIONAL_RULES)
+        if not restore:
+            return
+        by_index = {p.index: p for p in self.paras}
+        kept = {(by_index[i].start, by_index[i].end) for i in restore}
+        self.layout.removed = [r for r in self.layout.removed if (r[0], r[1]) not in kept or r[2] not in _POSITIONAL_RULES]
+        for i in restore:
+            del self.removed[i]
+            p = by_index[i]
+            self.layout.blocks.append(Block(self._dateline(p, self.line[i]), p.end, i, "body"))
 
     def split_thread(self) -> tuple[list[Paragraph], list[Paragraph]]:
         """Article paragraphs and comment-thread paragraphs (from the first comment header on)."""
