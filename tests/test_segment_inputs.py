@@ -395,3 +395,37 @@ def test_a_document_without_statements_is_named_in_a_warning(
     assert result.exit_code == 0, result.output
     assert "b_widget" in caplog.text and "no statements" in caplog.text
     assert "a_article" not in caplog.text
+
+
+# --- issue 12 #3: linear in paragraph length (the speed itself is measured in benchmarks/) ----
+
+
+def test_sentence_spans_window_by_window_equal_one_call() -> None:
+    from stance.segment.sentences import sentence_spans
+
+    text = " ".join(
+        (SEEDS / name).read_text(encoding="utf-8").replace("\n", " ")
+        for name in ("001_d1caa0e424b30984.txt", "004_b1e4814de7f370c4.txt")
+    )
+    whole = sentence_spans(text, window=len(text) + 1)
+    assert len(whole) > 50
+    assert sentence_spans(text, window=3000) == whole
+    # A text without any sentence end is still cut into bounded pieces, none lost.
+    flat = "word " * 3000
+    pieces = sentence_spans(flat, window=1000)
+    assert len(pieces) > 10 and all(e - s <= 1000 for s, e in pieces)
+    assert " ".join(flat[s:e] for s, e in pieces).split() == flat.split()
+
+
+def test_quotations_without_a_cue_take_the_nearest_attributed_neighbour() -> None:
+    from stance.segment import Document, segment_document
+
+    text = (
+        "Harbour dues to rise\n\n"
+        'Port director Anna Berg spoke to reporters on Monday. "We have no choice." "Dredging costs doubled." '
+        '"The board agreed," Berg said. "Ships will pay more." "Nobody likes it."\n'
+    )
+    statements = segment_document(Document("d", text, "d.txt")).statements
+    quoted = [s for s in statements if s.in_quote]
+    assert [s.text for s in quoted][0] == '"We have no choice."'
+    assert {s.holder for s in quoted} == {"Anna Berg"}

@@ -23,11 +23,12 @@ Example:
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import logging
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -157,7 +158,7 @@ class _Attributor:
         self.registry = registry
         self.author = author
         self.last_speaker: str | None = None
-        self._turn_spans: dict[int, list[QuoteSpan]] = {}
+        self._turn_spans: dict[int, _SpanIndex] = {}
         ranges: dict[int, tuple[int, int]] = {}
         for b in layout.blocks:
             if b.turn is not None:
@@ -179,19 +180,19 @@ class _Attributor:
         text = self.text
         firsts = [_first_alnum(text, s, e) for s, e in sents]
         if block.section == "comment":
-            spans = quote_spans(text, block.start, block.end)
+            index = _SpanIndex(quote_spans(text, block.start, block.end))
             holder = block.comment_author or "anonymous"
-            return [(holder, "commenter", _inside(spans, f)) for f in firsts]
+            return [(holder, "commenter", index.containing(f) is not None) for f in firsts]
         if block.section == "turn":
             assert block.turn is not None and block.speaker is not None
             if block.turn not in self._turn_spans:
                 s, e = self._turn_ranges[block.turn]
-                self._turn_spans[block.turn] = quote_spans(text, s, e)
-            spans = self._turn_spans[block.turn]
+                self._turn_spans[block.turn] = _SpanIndex(quote_spans(text, s, e))
+            index = self._turn_spans[block.turn]
             speaker = self._speaker_name(block.speaker)
             if speaker.lower() not in _GENERIC_SPEAKERS:
                 self.last_speaker = speaker
-            return [(speaker, "speaker", _inside(spans, f)) for f in firsts]
+            return [(speaker, "speaker", index.containing(f) is not None) for f in firsts]
         if block.whole:  # a headline reports the position of the person it is about
             who = None
             for subject in title_subject(text[block.start : block.end]):
@@ -206,38 +207,29 @@ class _Attributor:
     ) -> list[tuple[str, str, bool]]:
         text = self.text
         spans = quote_spans(text, block.start, block.end)
+        index = _SpanIndex(spans)
+        sent_starts = [s for s, _ in sents]
         subjects: list[tuple[str | None, int]] = []
         for k, q in enumerate(spans):
             after_end = spans[k + 1].start if k + 1 < len(spans) else block.end
             subject = attribution_after(text[q.end : min(after_end, q.end + 120)]) if q.closed else None
             if subject is None:
                 before_start = max(
-                    spans[k - 1].end if k else block.start, _sentence_start(sents, q.start), q.start - 160
+                    spans[k - 1].end if k else block.start, _sentence_start(sent_starts, q.start), q.start - 160
                 )
                 subject = attribution_before(text[before_start : q.start])
             subjects.append((subject, q.start))
-        resolved: dict[int, str | None] = {}
-
-        def span_holder(k: int) -> str | None:
-            if k not in resolved:
-                resolved[k] = self._resolve(*subjects[k])
-            return resolved[k]
-
+        holders = _SpanHolders(lambda k: self._resolve(*subjects[k]), len(spans))
         block_quote = self._resolve(block.quoted_by, block.start) if block.quoted_by else None
         out: list[tuple[str, str, bool]] = []
         for (s, e), first in zip(sents, firsts):
-            k = _span_index(spans, first)
+            k = index.containing(first)
             if k is not None:
-                holder = span_holder(k)
                 # A quotation without its own cue belongs to its neighbours' speaker.
-                for other in [*range(k - 1, -1, -1), *range(k + 1, len(spans))]:
-                    if holder is not None:
-                        break
-                    holder = span_holder(other)
-                holder = holder or block_quote or self.last_speaker
+                holder = holders.own_or_nearest(k) or block_quote or self.last_speaker
                 out.append((holder, "quoted", True) if holder else (self.author, "author", True))
             else:
-                masked = _mask(text, s, e, spans)
+                masked = _mask(text, s, e, index.overlapping(s, e))
                 holder = None
                 for subject in reported_subject(masked):
                     holder = self._resolve(subject, s)
@@ -266,38 +258,93 @@ class _Attributor:
         return out
 
 
+class _SpanIndex:
+    """Quotation spans of one paragraph or turn, searchable by position in O(log n).
+
+    Spans are top-level, so they are sorted and do not overlap; bisecting on their starts
+    replaces scans over every span for every sentence (quadratic in paragraph length).
+    """
+
+    def __init__(self, spans: list[QuoteSpan]) -> None:
+        self.spans = spans
+        self.starts = [q.start for q in spans]
+
+    def containing(self, pos: int) -> int | None:
+        """Index of the span with ``start < pos < end``, or ``None``."""
+        k = bisect.bisect_left(self.starts, pos) - 1
+        if k >= 0 and self.spans[k].start < pos < self.spans[k].end:
+            return k
+        return None
+
+    def overlapping(self, s: int, e: int) -> list[QuoteSpan]:
+        """The spans that overlap ``[s, e)``."""
+        k = max(bisect.bisect_right(self.starts, s) - 1, 0)
+        out = []
+        while k < len(self.spans) and self.spans[k].start < e:
+            if self.spans[k].end > s:
+                out.append(self.spans[k])
+            k += 1
+        return out
+
+
+class _SpanHolders:
+    """The holder of each quotation, resolved lazily, and the nearest resolved neighbour.
+
+    ``own_or_nearest(k)`` is the holder of span ``k``, else of the nearest span before it
+    that has one, else of the nearest after it: the order of the former linear scans,
+    with each scan's result remembered so that a paragraph of n quotations costs O(n).
+    """
+
+    def __init__(self, resolve: Callable[[int], str | None], n: int) -> None:
+        self._resolve = resolve
+        self._own: dict[int, str | None] = {}
+        self._before: dict[int, str | None] = {}  # k -> first holder among spans k, k-1, ..., 0
+        self._after: dict[int, str | None] = {}  # k -> first holder among spans k, k+1, ..., n-1
+        self.n = n
+
+    def own(self, k: int) -> str | None:
+        if k not in self._own:
+            self._own[k] = self._resolve(k)
+        return self._own[k]
+
+    def _scan(self, k: int, step: int, memo: dict[int, str | None]) -> str | None:
+        path = []
+        j, found = k, None
+        while 0 <= j < self.n:
+            if j in memo:
+                found = memo[j]
+                break
+            path.append(j)
+            found = self.own(j)
+            if found is not None:
+                break
+            j += step
+        for i in path:
+            memo[i] = found
+        return found
+
+    def own_or_nearest(self, k: int) -> str | None:
+        return self.own(k) or self._scan(k - 1, -1, self._before) or self._scan(k + 1, 1, self._after)
+
+
 def _first_alnum(text: str, s: int, e: int) -> int:
     m = _ALNUM.search(text, s, e)
     return m.start() if m else s
 
 
-def _span_index(spans: list[QuoteSpan], pos: int) -> int | None:
-    for k, q in enumerate(spans):
-        if q.start < pos < q.end:
-            return k
-        if q.start > pos:
-            return None
-    return None
-
-
-def _inside(spans: list[QuoteSpan], pos: int) -> bool:
-    return _span_index(spans, pos) is not None
-
-
-def _sentence_start(sents: list[tuple[int, int]], pos: int) -> int:
-    start = 0
-    for s, _ in sents:
-        if s <= pos:
-            start = s
-        else:
-            break
-    return start
+def _sentence_start(sent_starts: list[int], pos: int) -> int:
+    """Start of the sentence that holds ``pos`` (0 before the first sentence)."""
+    k = bisect.bisect_right(sent_starts, pos) - 1
+    return sent_starts[k] if k >= 0 else 0
 
 
 def _mask(text: str, s: int, e: int, spans: list[QuoteSpan]) -> str:
-    """The sentence with quoted words blanked, so that verbs inside quotations are not cues."""
+    """The sentence with quoted words blanked, so that verbs inside quotations are not cues.
+
+    ``spans`` are the quotations that overlap the sentence.
+    """
     sentence = text[s:e]
-    inner = [(max(q.start, s), min(q.end, e)) for q in spans if q.start < e and q.end > s]
+    inner = [(max(q.start, s), min(q.end, e)) for q in spans]
     if not inner:
         return sentence
     chars = list(sentence)

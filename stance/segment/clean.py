@@ -197,14 +197,17 @@ def load_cleaning_config(path: str | Path | None = None) -> CleaningConfig:
         raise StanceError(f"{path}: {exc.message}", hint=exc.hint) from None
 
 
-def word_count(text: str) -> int:
-    """Number of words in a line.
+def word_count(text: str, *, cap: int | None = None) -> int:
+    """Number of words in a line; with ``cap``, at most ``cap + 1`` (enough for a comparison).
+
+    The cap keeps a 50 MB one-line document from being split into millions of words just to
+    learn that it has more than 40.
 
     Example:
-        >>> word_count("All news")
-        2
+        >>> word_count("All news"), word_count("one two three four", cap=2)
+        (2, 3)
     """
-    return len(text.split())
+    return len(text.split(None, cap) if cap is not None else text.split())
 
 
 def ends_like_sentence(text: str) -> bool:
