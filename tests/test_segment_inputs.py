@@ -429,3 +429,36 @@ def test_quotations_without_a_cue_take_the_nearest_attributed_neighbour() -> Non
     quoted = [s for s in statements if s.in_quote]
     assert [s.text for s in quoted][0] == '"We have no choice."'
     assert {s.holder for s in quoted} == {"Anna Berg"}
+
+
+# --- issue 12 #4: one bad byte does not garble a UTF-8 file ------------------------------------
+
+
+def test_utf8_with_a_stray_byte_stays_utf8_and_the_byte_is_reported(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    article = (
+        "Lavrov: Japan’s claims are “unacceptable”\n\n"
+        "MOSCOW, January 16. /TASS/. Russia’s top diplomat said on Wednesday that Tokyo’s position "
+        "had not changed. “We are ready to continue the dialogue,” he told reporters.\n\n"
+        "The talks in Moscow lasted more than three hours, the ministry’s spokeswoman said.\n"
+    )
+    data = article.encode("utf-8")
+    cut = data.index(b"The talks")
+    path = tmp_path / "tass-0116.txt"
+    path.write_bytes(data[:cut] + b"\xff" + data[cut:])  # a stray byte from a bad copy-paste
+    with caplog.at_level("WARNING"):
+        (seg,) = list(iter_segmented([path]))
+    text = seg.document.text
+    assert "’" in text and "â€" not in text and "‚Äô" not in text
+    assert text.count("\ufffd") == 1 and text.index("\ufffd") == article.index("The talks")
+    assert "tass-0116.txt" in caplog.text and f"byte {cut}" in caplog.text
+    assert all(text[s.start : s.end] == s.text for s in seg.statements)
+    assert any(s.text.startswith("Russia’s top diplomat") for s in seg.statements)
+
+
+def test_a_legacy_encoding_is_guessed_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    data = "Les cafés de Zürich ont protesté lundi contre la hausse des loyers.".encode("cp1252")
+    with caplog.at_level("WARNING"):
+        assert decode_bytes(data, name="zurich.txt") == "Les cafés de Zürich ont protesté lundi contre la hausse des loyers."
+    assert "zurich.txt: not UTF-8" in caplog.text and "WARNING" in caplog.text

@@ -149,6 +149,9 @@ def decode_bytes(data: bytes, *, name: str) -> str:
         return _check_text(data.decode("utf-8"), name=name)
     except UnicodeDecodeError as exc:
         utf8_error = f"not UTF-8 (byte {exc.start})"
+    repaired = _mostly_utf8(data, name=name)
+    if repaired is not None:
+        return _check_text(repaired, name=name)
     from charset_normalizer import from_bytes  # imported here: only needed for non-UTF-8 files
 
     # Candidates come best first; text without NUL bytes is not UTF-16/32, and an encoding
@@ -161,12 +164,57 @@ def decode_bytes(data: bytes, *, name: str) -> str:
         western = next(iter(from_bytes(data, cp_isolation=["cp1252"])), None)
         if western is not None and western.encoding != best.encoding and western.chaos <= best.chaos + 0.01:
             best = western
-        logger.info("%s: decoded as %s (not UTF-8)", name, best.encoding)
+        logger.warning("%s: %s; decoded as %s (a guess: check the text)", name, utf8_error, best.encoding)
         return _check_text(str(best), name=name)
     raise StanceError(
         f"{name}: cannot decode the text: {utf8_error} and no other encoding fits",
         hint="re-save the file as UTF-8",
     )
+
+
+# At most this many invalid sequences, and fewer than the valid non-ASCII characters, make a
+# file "UTF-8 with a few bad bytes" rather than a file in another encoding.
+MAX_BAD_UTF8 = 32
+
+
+def _mostly_utf8(data: bytes, *, name: str) -> str | None:
+    """Decode UTF-8 with a few invalid bytes replaced by U+FFFD (one per invalid sequence).
+
+    A file that is valid UTF-8 apart from a stray byte (0xFF in a copy-paste) is UTF-8: a
+    charset guess would garble every other non-ASCII character ("Russia‚Äôs"). Returns
+    ``None`` when UTF-8 fails broadly: more than :data:`MAX_BAD_UTF8` invalid sequences, or
+    no more valid multi-byte characters than invalid ones (a legacy 8-bit file).
+    """
+    parts: list[str] = []
+    bad: list[tuple[int, int]] = []  # (byte offset, character offset) of each replacement
+    pos = chars = bad_bytes = 0
+    while True:
+        try:
+            tail = data[pos:].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            good = data[pos : pos + exc.start].decode("utf-8")
+            parts += [good, "\ufffd"]
+            chars += len(good)
+            bad.append((pos + exc.start, chars))
+            chars += 1
+            bad_bytes += exc.end - exc.start
+            pos += exc.end
+            if len(bad) > MAX_BAD_UTF8:
+                return None
+            continue
+        parts.append(tail)
+        break
+    non_ascii = len(data.translate(None, bytes(range(128))))  # ASCII bytes deleted
+    if non_ascii - bad_bytes <= bad_bytes:  # the valid non-ASCII bytes do not outnumber the bad ones
+        return None
+    where = ", ".join(f"byte {b} (character {c})" for b, c in bad[:5]) + (" ..." if len(bad) > 5 else "")
+    logger.warning(
+        "%s: %d invalid UTF-8 byte sequence(s) replaced by U+FFFD at %s; the rest is UTF-8",
+        name,
+        len(bad),
+        where,
+    )
+    return "".join(parts)
 
 
 def _ascii_compatible(encoding: str) -> bool:
