@@ -45,6 +45,7 @@ from stance.segment.holders import (
 )
 from stance.segment.sentences import QuoteSpan, quote_spans, sentence_spans, split_sentences
 from stance.segment.structure import Block, Layout, analyze
+from stance.segment.transcripts import is_role_label
 
 __all__ = [
     "STATEMENT_FIELDS",
@@ -67,7 +68,6 @@ logger.addHandler(logging.NullHandler())
 _ALNUM = re.compile(r"\w")
 # Line breaks other than "\n" and "\r\n" (old Mac exports, form feeds, Unicode separators).
 _ODD_BREAK = re.compile("\r(?!\n)|[\x0b\x0c\x85\u2028\u2029]")
-_GENERIC_SPEAKERS = {"question", "answer", "q", "a", "moderator", "host", "interviewer", "journalist", "reporter"}
 
 
 @dataclass(slots=True)
@@ -88,6 +88,7 @@ class Statement:
     holder: str
     holder_type: str
     holder_id: str
+    speaker: str | None
     in_quote: bool
     genre: str | None
     title: str | None
@@ -171,8 +172,9 @@ class _Attributor:
             return None
         return self.registry.resolve(subject, pos, last_speaker=self.last_speaker)
 
-    def _speaker_name(self, label: str) -> str:
-        if label.lower() in _GENERIC_SPEAKERS:
+    def speaker_name(self, label: str) -> str:
+        """The speaker of a turn: a role label as it is, a person by the registry's full name."""
+        if is_role_label(label):
             return label
         return self.registry.canonical(label)
 
@@ -189,8 +191,8 @@ class _Attributor:
                 s, e = self._turn_ranges[block.turn]
                 self._turn_spans[block.turn] = _SpanIndex(quote_spans(text, s, e))
             index = self._turn_spans[block.turn]
-            speaker = self._speaker_name(block.speaker)
-            if speaker.lower() not in _GENERIC_SPEAKERS:
+            speaker = self.speaker_name(block.speaker)
+            if not is_role_label(speaker):
                 self.last_speaker = speaker
             return [(speaker, "speaker", index.containing(f) is not None) for f in firsts]
         if block.whole:  # a headline reports the position of the person it is about
@@ -418,6 +420,7 @@ def segment_document(document: Document, config: CleaningConfig | None = None) -
         )
         if not sents:
             continue
+        speaker = attributor.speaker_name(block.speaker) if block.section == "turn" and block.speaker else None
         for (s, e), (holder, holder_type, in_quote) in zip(sents, attributor.assign(block, sents)):
             sentence = source[s:e]
             result.statements.append(
@@ -433,6 +436,7 @@ def segment_document(document: Document, config: CleaningConfig | None = None) -
                     holder=holder,
                     holder_type=holder_type,
                     holder_id="",
+                    speaker=speaker,
                     in_quote=in_quote,
                     genre=metadata["genre"],
                     title=metadata["title"],

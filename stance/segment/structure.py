@@ -21,6 +21,7 @@ General rules, in page order:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import functools
 import hashlib
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field
 
 from stance.segment.clean import CleaningConfig, ends_like_sentence, is_bullet_only, word_count
 from stance.segment.holders import attribution_line, clean_name, title_speaker
+from stance.segment.transcripts import TurnLabel, resolve_speaker_names, stage_directions, turn_label
 
 __all__ = ["Block", "Layout", "Paragraph", "analyze", "split_paragraphs"]
 
@@ -44,12 +46,8 @@ _DATE_LINE = re.compile(
     r"(?:[A-Z][a-z]+\.?\s+\d{1,2}(?:,?\s+\d{4})?|\d{1,2}\s+[A-Z][a-z]+\.?,?\s+\d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{2,4})"
     r"(?:,?\s+(?:at\s+)?\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*(?:UTC|GMT|MSK|CET|EST|PST)?\s*[+-]?\d{0,2}(?::\d{2})?)?)?$"
 )
-_TURN = re.compile(
-    r"(?P<label>(?P<name>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})(?P<role>(?:,\s*[^,:\"“”\n]{2,60}){0,3})):\s+(?=\S)"
-)
 # Rules that remove a paragraph for where it stands or how it looks, not for what it says.
 _POSITIONAL_RULES = frozenset({"footer", "header_nav", "menu_block", "subheading", "before_title"})
-_GENERIC_TURN_NAMES = {"question", "answer", "q", "a", "moderator", "host", "interviewer", "journalist", "reporter"}
 _TIMESTAMP = (
     r"\d{1,2}\s+[A-Z][a-z]+\s+\d{4},?\s+\d{1,2}\s*:\s*\d{2}"
     r"|\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}(?::\d{2})?"
@@ -57,6 +55,7 @@ _TIMESTAMP = (
 )
 _AUTHOR_TIME = re.compile(rf"^(?P<indent>[ \t]*)(?P<author>\S.{{0,80}}?)\s+(?P<time>{_TIMESTAMP})\s*$")
 _SPACES = re.compile(r"\s+")
+_ALNUM = re.compile(r"\w")
 _WORD = re.compile(r"\S+")
 _LONG_PARAGRAPH = 20_000
 _ODD_SPACE = re.compile(r"[^\S ]| \s")  # whitespace other than single spaces
@@ -89,6 +88,7 @@ class Block:
     comment_time: str | None = None
     quoted_by: str | None = None  # a "- said Name." line after this block names its speaker
     turn: int | None = None  # blocks of one transcript turn share this number
+    speaker_label: str | None = None  # the turn label's name as written ("KENNEDY")
     whole: bool = False  # a title: one statement, not split into sentences
 
 
@@ -251,6 +251,7 @@ def analyze(text: str, config: CleaningConfig, *, markdown: bool = False, known_
     analysis.title_blocks(title, standfirst)
     analysis.body([p for p in article[header_end:footer_start] if p.index not in analysis.removed], standfirst)
     analysis.comments(thread)
+    analysis.resolve_speakers()
     analysis.keep_only_content()
     layout = analysis.layout
     layout.blocks.sort(key=lambda b: b.start)
@@ -397,12 +398,17 @@ class _Analysis:
             rule = self.rule(p)
             if rule:
                 self.remove(p, rule)
-            elif ends_like_sentence(self.line[p.index]):
+            elif ends_like_sentence(self.line[p.index]) or self._spoken_turn(self.line[p.index]):
                 break
             else:
                 self.remove(p, "footer")
             footer_start = j
         return footer_start
+
+    def _spoken_turn(self, t: str) -> bool:
+        """A turn of a transcript whose labels cannot be a book title ("KENNEDY: Thank you")."""
+        tm = _turn_label(t) if self.transcript else None
+        return tm is not None and tm.kind != "titled"
 
     def title_blocks(self, title: Paragraph | None, standfirst: list[Paragraph]) -> None:
         """The title (one statement, a prefix such as "Breaking!" cut off) and the standfirst."""
@@ -459,11 +465,14 @@ class _Analysis:
             start = self._dateline(p, t)
             if transcript and p.index in turn_matches:
                 tm = turn_matches[p.index]
-                speaker = clean_name(tm.group("name")) or tm.group("name")
+                speaker = tm.name if tm.kind in ("caps", "role") else (clean_name(tm.name) or tm.name)
                 turn_no = p.index
-                layout.speakers.append((speaker, tm.group("role").strip(" ,"), p.start))
-                layout.removed.append((p.start, p.start + tm.end(), "turn_label"))
-                layout.blocks.append(Block(p.start + tm.end(), p.end, p.index, "turn", speaker=speaker, turn=turn_no))
+                layout.speakers.append((speaker, tm.note, p.start))
+                layout.removed.append((p.start, p.start + tm.end, "turn_label"))
+                self.content(Block(p.start + tm.end, p.end, p.index, "turn", speaker=speaker, turn=turn_no))
+                continue
+            if _only_stage_directions(self.text, start, p.end):
+                self.remove(p, "stage_direction")
                 continue
             if (_short_unpunctuated(t, 8) and not t.rstrip().endswith((",", ":"))) or p.index in self.headings:
                 self.remove(p, "subheading")
@@ -474,11 +483,39 @@ class _Analysis:
                 continue
             seen.add(key)
             if speaker is not None:
-                layout.blocks.append(Block(start, p.end, p.index, "turn", speaker=speaker, turn=turn_no))
+                self.content(Block(start, p.end, p.index, "turn", speaker=speaker, turn=turn_no))
             elif opening:  # a press conference opens with the statement of the person in the title
-                layout.blocks.append(Block(start, p.end, p.index, "turn", speaker=opening, turn=-1))
+                self.content(Block(start, p.end, p.index, "turn", speaker=opening, turn=-1))
             else:
-                layout.blocks.append(Block(start, p.end, p.index, "body"))
+                self.content(Block(start, p.end, p.index, "body"))
+
+    def content(self, block: Block) -> None:
+        """Add a content block, cut around stage directions ("(APPLAUSE)"), which are not statements."""
+        if block.start >= block.end:
+            return
+        if "(" not in self.text[block.start : block.end] and "[" not in self.text[block.start : block.end]:
+            self.layout.blocks.append(block)
+            return
+        pos = block.start
+        for s, e in stage_directions(self.text, block.start, block.end):
+            self.layout.removed.append((s, e, "stage_direction"))
+            if _ALNUM.search(self.text, pos, s):
+                self.layout.blocks.append(dataclasses.replace(block, start=pos, end=s))
+            pos = e
+        if _ALNUM.search(self.text, pos, block.end):
+            self.layout.blocks.append(dataclasses.replace(block, start=pos, end=block.end))
+
+    def resolve_speakers(self) -> None:
+        """Give turns the speaker's full name where the transcript introduces it (label kept)."""
+        layout = self.layout
+        if not layout.speakers:
+            return
+        names = resolve_speaker_names(self.text, [name for name, _, _ in layout.speakers])
+        for block in layout.blocks:
+            if block.section == "turn" and block.turn != -1 and block.speaker in names:
+                block.speaker_label = block.speaker
+                block.speaker = names[block.speaker]
+        layout.speakers = [(names.get(name, name), role, pos) for name, role, pos in layout.speakers]
 
     def comments(self, thread: list[Paragraph]) -> None:
         """Comments: author and time from header lines, nesting from indentation (ids "1", "1.1", ...)."""
@@ -518,6 +555,18 @@ class _Analysis:
             self.layout.blocks.append(Block(p.start, p.end, p.index, "comment", **current))
 
 
+def _only_stage_directions(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` holds nothing but stage directions ("(APPLAUSE)")."""
+    if text[start : start + 1] not in ("(", "["):
+        return False
+    pos = start
+    for s, e in stage_directions(text, start, end):
+        if text[pos:s].strip():
+            return False
+        pos = e
+    return pos > start and not text[pos:end].strip()
+
+
 def _better_title_follows(article: list[Paragraph], i: int, line: dict[int, str], removed: dict[int, str]) -> bool:
     """Whether a headline-like line with more words comes after the short line ``article[i]``."""
     words = word_count(line[article[i].index], cap=64)
@@ -537,15 +586,6 @@ def _adjacent(text: str, a: Paragraph, b: Paragraph) -> bool:
     return text.count("\n", a.end, b.start) <= 1
 
 
-def _turn_label(t: str) -> re.Match[str] | None:
-    """A transcript turn label at the start of a paragraph: "Question:", "Sergey Lavrov, Russian Minister ...:"."""
-    m = _TURN.match(t)
-    if not m:
-        return None
-    name = m.group("name")
-    words = name.split()
-    if name.lower() in _GENERIC_TURN_NAMES:
-        return m
-    if len(words) < 2 or word_count(m.group("label"), cap=14) > 14:
-        return None
-    return m
+def _turn_label(t: str) -> TurnLabel | None:
+    """A transcript turn label at the start of a paragraph (see :mod:`stance.segment.transcripts`)."""
+    return turn_label(t)
