@@ -462,3 +462,44 @@ def test_a_legacy_encoding_is_guessed_with_a_warning(caplog: pytest.LogCaptureFi
     with caplog.at_level("WARNING"):
         assert decode_bytes(data, name="zurich.txt") == "Les cafés de Zürich ont protesté lundi contre la hausse des loyers."
     assert "zurich.txt: not UTF-8" in caplog.text and "WARNING" in caplog.text
+
+
+# --- issue 11 item 5 and lineage: defaults inside the package ---------------------------------
+
+
+def test_the_default_cleaning_config_ships_inside_the_package() -> None:
+    from stance.segment.clean import default_cleaning_config_path
+
+    path = default_cleaning_config_path()
+    assert path.parts[-3:] == ("stance", "resources", "cleaning.yaml")
+    config = load_cleaning_config()
+    assert config.path == str(path) and config.fingerprint.startswith("sha256:")
+    assert config.match_line("1 pages in this article") == "counters"
+
+
+def test_a_missing_default_cleaning_config_is_an_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # A broken install cannot be produced in the checkout; point the resource lookup at an empty package dir.
+    import stance.segment.clean as clean
+
+    monkeypatch.setattr(clean, "files", lambda package: tmp_path)
+    with pytest.raises(StanceError, match="default cleaning patterns .*cleaning.yaml are missing"):
+        load_cleaning_config()
+
+
+def test_segment_writes_the_statements_lineage(tmp_path: Path) -> None:
+    import hashlib
+
+    from stance.lineage import read_lineage
+
+    out = tmp_path / "statements.jsonl"
+    result = runner.invoke(app, ["segment", str(SEEDS), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    record = read_lineage(out)
+    assert record is not None and record.kind == "statements"
+    assert record.details["segmenter_version"].startswith("stance.segment.v")
+    assert record.details["cleaning_fingerprint"].startswith("sha256:")
+    assert record.details["documents"] == 5
+    seed = SEEDS / "002_5ce20cb9e0b1a5b5.txt"
+    ref = next(r for r in record.inputs if r["path"] == str(seed.resolve()))
+    assert ref["kind"] == "documents" and ref["fingerprint"] == "sha256:" + hashlib.sha256(seed.read_bytes()).hexdigest()
+    assert record.fingerprint == "sha256:" + hashlib.sha256(out.read_bytes()).hexdigest()

@@ -40,7 +40,7 @@ def segment_command(
     documents: Path | None = typer.Option(
         None, "--documents", help="Write each document's source text and metadata (JSONL)."
     ),
-    config: Path | None = typer.Option(None, "--config", help="Cleaning patterns (default: configs/cleaning.yaml)."),
+    config: Path | None = typer.Option(None, "--config", help="Cleaning patterns (default: the packaged stance/resources/cleaning.yaml)."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar (on a terminal)."),
 ) -> None:
     """Split documents into clean, attributed statements, one JSON object per line."""
@@ -61,6 +61,7 @@ def segment_command(
     cleaning = load_cleaning_config(config)
 
     n_statements = n_docs = 0
+    per_file: dict[str, int] = {}  # input file -> documents read from it
     with contextlib.ExitStack() as stack:
         out_fh = stack.enter_context(atomic_write(output))
         removed_fh = stack.enter_context(atomic_write(removed)) if removed else None
@@ -73,6 +74,7 @@ def segment_command(
             segmented = tqdm(segmented, unit="doc", desc="segment", disable=None, leave=False)
         for seg in segmented:
             n_docs += 1
+            per_file[seg.document.source_path] = per_file.get(seg.document.source_path, 0) + 1
             for statement in seg.statements:
                 out_fh.write(_jsonl_line(statement.to_dict()))
             n_statements += len(seg.statements)
@@ -88,7 +90,27 @@ def segment_command(
                     typer.echo(f"removed {r.doc_id} [{r.start}:{r.end}] {r.rule:<16} {r.text[:100]!r}")
             if summary:
                 _print_summary(seg)
+    _write_lineage(output, per_file, cleaning)
     typer.echo(f"wrote {n_statements} statements from {n_docs} documents to {output}", err=True)
+
+
+def _write_lineage(output: Path, per_file: dict[str, int], cleaning: Any) -> None:
+    """Record what made the statements: segmenter and cleaning versions, each input file's sha256."""
+    from stance.lineage import input_ref, write_lineage
+    from stance.segment import SEGMENTER_VERSION
+
+    write_lineage(
+        output,
+        "statements",
+        inputs=[input_ref(path, "documents", documents=n) for path, n in per_file.items()],
+        details={
+            "segmenter_version": SEGMENTER_VERSION,
+            "cleaning_format": cleaning.version,
+            "cleaning_config": cleaning.path,
+            "cleaning_fingerprint": cleaning.fingerprint,
+            "documents": sum(per_file.values()),
+        },
+    )
 
 
 def _check_not_inside_input(output: Path, inputs: list[Path], option: str) -> None:

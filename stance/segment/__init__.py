@@ -4,7 +4,7 @@ One module per concern:
 
 - :mod:`~stance.segment.documents`: find, decode and load input files (.txt, .md, .html, .jsonl)
   and their ``metadata.yaml``;
-- :mod:`~stance.segment.clean`: boilerplate rules and the ``configs/cleaning.yaml`` patterns;
+- :mod:`~stance.segment.clean`: boilerplate rules and the cleaning patterns (``stance/resources/cleaning.yaml``);
 - :mod:`~stance.segment.structure`: title, dateline, paragraphs, transcript turns, comment threads;
 - :mod:`~stance.segment.sentences`: sentence spans (blingfire) and quotation tracking;
 - :mod:`~stance.segment.holders`: people, aliases and attribution cues;
@@ -48,6 +48,7 @@ from stance.segment.structure import Block, Layout, analyze
 from stance.segment.transcripts import is_role_label
 
 __all__ = [
+    "SEGMENTER_VERSION",
     "STATEMENT_FIELDS",
     "CleaningConfig",
     "Document",
@@ -64,6 +65,10 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
+
+# Bump when the same input and cleaning patterns can give different statements (lineage records it).
+# 2: transcripts by structure and the speaker field, sentence repair pass, line-break normalisation.
+SEGMENTER_VERSION = "stance.segment.v2"
 
 _ALNUM = re.compile(r"\w")
 # Line breaks other than "\n" and "\r\n" (old Mac exports, form feeds, Unicode separators).
@@ -382,7 +387,7 @@ def segment_document(document: Document, config: CleaningConfig | None = None) -
 
     Args:
         document: A decoded document (see :func:`iter_documents`).
-        config: Cleaning patterns; the bundled ``configs/cleaning.yaml`` when ``None``.
+        config: Cleaning patterns; the packaged ``stance/resources/cleaning.yaml`` when ``None``.
 
     Returns:
         A :class:`SegmentedDocument` with statements in document order.
