@@ -503,3 +503,18 @@ def test_segment_writes_the_statements_lineage(tmp_path: Path) -> None:
     ref = next(r for r in record.inputs if r["path"] == str(seed.resolve()))
     assert ref["kind"] == "documents" and ref["fingerprint"] == "sha256:" + hashlib.sha256(seed.read_bytes()).hexdigest()
     assert record.fingerprint == "sha256:" + hashlib.sha256(out.read_bytes()).hexdigest()
+
+
+# --- found by trying more hostile inputs ------------------------------------------------------
+
+
+def test_a_file_named_twice_is_read_once(tmp_path: Path) -> None:
+    (tmp_path / "wire.txt").write_text("Ports reopen\n\nThe ports reopened on Monday. Trade resumed.\n", encoding="utf-8")
+    statements = list(segment_paths([tmp_path / "wire.txt", tmp_path, tmp_path / "wire.txt"]))
+    assert [s.text for s in statements] == ["Ports reopen", "The ports reopened on Monday.", "Trade resumed."]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_is_decoded(encoding: str) -> None:
+    text = "Ports reopen\r\n\r\nThe ports reopened on Monday, the harbour master said.\r\n"
+    assert decode_bytes(text.encode(encoding), name="export.txt") == text

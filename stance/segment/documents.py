@@ -81,6 +81,7 @@ def collect_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
         '000_195aff00a3928bad.txt'
     """
     files: list[Path] = []
+    seen: set[Path] = set()
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
@@ -102,7 +103,15 @@ def collect_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
             raise StanceError(f"input {path} does not exist", hint="check the path")
     if not files:
         raise StanceError("no input given", hint="name one or more files or folders")
-    return files
+    unique = []
+    for f in files:  # a file named twice, or named and inside a named folder, is read once
+        key = f.resolve()
+        if key in seen:
+            logger.warning("%s is named more than once; reading it once", f)
+            continue
+        seen.add(key)
+        unique.append(f)
+    return unique
 
 
 def decode_bytes(data: bytes, *, name: str) -> str:
@@ -141,6 +150,13 @@ def decode_bytes(data: bytes, *, name: str) -> str:
                     hint="re-save the file as UTF-8",
                 ) from None
     if b"\x00" in data[:8192]:
+        bomless = _bomless_utf16(data)
+        if bomless is not None:
+            logger.warning("%s: UTF-16 without a byte-order mark (%s); decoded as such", name, bomless)
+            try:
+                return _check_text(data.decode(bomless), name=name)
+            except UnicodeDecodeError:
+                pass
         raise StanceError(
             f"{name}: looks like a binary file (NUL bytes), not text",
             hint="convert it to .txt, .md, .html or .jsonl first",
@@ -215,6 +231,20 @@ def _mostly_utf8(data: bytes, *, name: str) -> str | None:
         where,
     )
     return "".join(parts)
+
+
+def _bomless_utf16(data: bytes) -> str | None:
+    """``utf-16-le``/``utf-16-be`` when NUL bytes sit at every odd/even position of the sample
+    (Latin text saved as UTF-16 without a byte-order mark, as some Windows tools do), else ``None``."""
+    sample = data[: 8192 - 8192 % 2]
+    if len(sample) < 4:
+        return None
+    odd, even = sample[1::2], sample[0::2]
+    if odd.count(0) >= 0.9 * len(odd) and even.count(0) == 0:
+        return "utf-16-le"
+    if even.count(0) >= 0.9 * len(even) and odd.count(0) == 0:
+        return "utf-16-be"
+    return None
 
 
 def _ascii_compatible(encoding: str) -> bool:
