@@ -100,9 +100,10 @@ TITLE_ABBREVIATIONS = frozenset(
 _NO_SPLIT_AFTER = TITLE_ABBREVIATIONS | frozenset("jan feb mar apr jun jul aug sep sept oct nov dec vs jr sr".split())
 # ". " then a capitalised word (maybe after an opening quote): a sentence boundary, unless the
 # word before the stop is an abbreviation, an initial ("John F. Kennedy") or holds a stop ("U.S.").
-_MISSED_BOUNDARY = re.compile(
-    r"(?<![\w.])(?P<word>[A-Za-z][A-Za-z'’-]*)(?P<stop>[.!?]+)[\"”’)\]]*(?P<space>[ \t]+)(?=[\"“‘(]?[A-Z])"
-)
+# The stop is searched first (rare), the word before it only then: matching the word pattern
+# at every word start cost a fifth of segmentation time.
+_STOP_THEN_CAPITAL = re.compile(r"(?P<stop>[.!?]+)[\"”’)\]]*(?P<space>[ \t]+)(?=[\"“‘(]?[A-Z])")
+_WORD_BEFORE = re.compile(r"(?<![\w.])[A-Za-z][A-Za-z'’-]*$")
 _ENDS_WITH_TITLE = re.compile(r"(?<![\w.])(?P<word>[A-Za-z]+)\.$")
 _ENDS_WITH_INITIAL = re.compile(r"(?<![\w.])[A-Z][a-z]+\s+[A-Z]\.$")
 
@@ -130,8 +131,11 @@ def repair_spans(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int
             joined.append((s, e))
     out: list[tuple[int, int]] = []
     for s, e in joined:
-        for m in _MISSED_BOUNDARY.finditer(text, s, e):
-            word, stop = m.group("word"), m.group("stop")
+        for m in _STOP_THEN_CAPITAL.finditer(text, s, e):
+            w = _WORD_BEFORE.search(text, max(s, m.start() - 40), m.start())
+            if w is None:
+                continue
+            word, stop = w.group(0), m.group("stop")
             if stop == "." and (len(word) == 1 or word.lower() in _NO_SPLIT_AFTER):
                 continue
             cut = m.start("space")
