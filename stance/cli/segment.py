@@ -48,16 +48,7 @@ def segment_command(
 
     if fmt not in ("jsonl", "table"):
         raise StanceError(f"--format {fmt!r} is not known", hint="use --format jsonl or --format table")
-    outputs = [p for p in (output, removed, documents) if p is not None]
-    if len({p.resolve() for p in outputs}) < len(outputs):
-        raise StanceError("-o, --removed and --documents must be different files", hint="give each its own path")
-    for path, option in ((output, "-o"), (removed, "--removed"), (documents, "--documents")):
-        if path is None:
-            continue
-        check_output_path(path)
-        check_not_input(path, paths, option=option)
-        _check_not_inside_input(path, paths, option)
-        _remove_stale_parts(path)
+    _check_outputs(paths, {"-o": output, "--removed": removed, "--documents": documents})
     cleaning = load_cleaning_config(config)
 
     n_statements = n_docs = 0
@@ -92,6 +83,18 @@ def segment_command(
                 _print_summary(seg)
     _write_lineage(output, per_file, cleaning)
     typer.echo(f"wrote {n_statements} statements from {n_docs} documents to {output}", err=True)
+
+
+def _check_outputs(inputs: list[Path], outputs: dict[str, Path | None]) -> None:
+    """Refuse outputs that collide with each other or with an input; clear stale temporaries."""
+    given = {option: path for option, path in outputs.items() if path is not None}
+    if len({p.resolve() for p in given.values()}) < len(given):
+        raise StanceError("-o, --removed and --documents must be different files", hint="give each its own path")
+    for option, path in given.items():
+        check_output_path(path)
+        check_not_input(path, inputs, option=option)
+        _check_not_inside_input(path, inputs, option)
+        _remove_stale_parts(path)
 
 
 def _write_lineage(output: Path, per_file: dict[str, int], cleaning: Any) -> None:

@@ -443,12 +443,7 @@ def segment_document(document: Document, config: CleaningConfig | None = None) -
                     holder_id="",
                     speaker=speaker,
                     in_quote=in_quote,
-                    genre=metadata["genre"],
-                    title=metadata["title"],
-                    source=metadata["source"],
-                    date=metadata["date"],
-                    dateline=metadata["dateline"],
-                    url=metadata["url"],
+                    **metadata,  # genre, title, source, date, dateline, url
                     comment_id=block.comment_id,
                     reply_to=block.reply_to,
                     comment_author=block.comment_author,

@@ -133,34 +133,9 @@ def decode_bytes(data: bytes, *, name: str) -> str:
     """
     if not data.strip():
         raise StanceError(f"{name}: the file is empty", hint="remove it or add text to it")
-    for bom, encoding in (
-        (codecs.BOM_UTF32_LE, "utf-32"),
-        (codecs.BOM_UTF32_BE, "utf-32"),
-        (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
-        if data.startswith(bom):
-            try:
-                return _check_text(data.decode(encoding), name=name)
-            except UnicodeDecodeError as exc:
-                raise StanceError(
-                    f"{name}: starts with a {encoding} byte-order mark but is not valid {encoding} "
-                    f"(byte {exc.start})",
-                    hint="re-save the file as UTF-8",
-                ) from None
-    if b"\x00" in data[:8192]:
-        bomless = _bomless_utf16(data)
-        if bomless is not None:
-            logger.warning("%s: UTF-16 without a byte-order mark (%s); decoded as such", name, bomless)
-            try:
-                return _check_text(data.decode(bomless), name=name)
-            except UnicodeDecodeError:
-                pass
-        raise StanceError(
-            f"{name}: looks like a binary file (NUL bytes), not text",
-            hint="convert it to .txt, .md, .html or .jsonl first",
-        )
+    marked = _decode_marked(data, name=name)
+    if marked is not None:
+        return marked
     try:
         return _check_text(data.decode("utf-8"), name=name)
     except UnicodeDecodeError as exc:
@@ -231,6 +206,44 @@ def _mostly_utf8(data: bytes, *, name: str) -> str | None:
         where,
     )
     return "".join(parts)
+
+
+def _decode_marked(data: bytes, *, name: str) -> str | None:
+    """Text with a byte-order mark, or UTF-16 without one; ``None`` for other files.
+
+    Raises:
+        StanceError: a BOM that the bytes after it contradict, or NUL bytes in a file that is
+            not UTF-16 (a binary file).
+    """
+    for bom, encoding in (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            try:
+                return _check_text(data.decode(encoding), name=name)
+            except UnicodeDecodeError as exc:
+                raise StanceError(
+                    f"{name}: starts with a {encoding} byte-order mark but is not valid {encoding} "
+                    f"(byte {exc.start})",
+                    hint="re-save the file as UTF-8",
+                ) from None
+    if b"\x00" not in data[:8192]:
+        return None
+    bomless = _bomless_utf16(data)
+    if bomless is not None:
+        logger.warning("%s: UTF-16 without a byte-order mark (%s); decoded as such", name, bomless)
+        try:
+            return _check_text(data.decode(bomless), name=name)
+        except UnicodeDecodeError:
+            pass
+    raise StanceError(
+        f"{name}: looks like a binary file (NUL bytes), not text",
+        hint="convert it to .txt, .md, .html or .jsonl first",
+    )
 
 
 def _bomless_utf16(data: bytes) -> str | None:
