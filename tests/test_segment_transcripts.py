@@ -118,3 +118,17 @@ def test_surname_resolution_skips_titles_and_needs_a_given_name() -> None:
     )
     names = resolve_speaker_names(text, ["MODERATOR", "REYES", "ADAMS", "ADAMS-HOLT"])
     assert names == {"MODERATOR": "Moderator", "REYES": "Paul Reyes", "ADAMS": "Adams", "ADAMS-HOLT": "Jane B. Adams-Holt"}
+
+
+def test_run_in_headlines_in_capitals_do_not_make_a_news_article_a_transcript(tmp_path: Path) -> None:
+    path = tmp_path / "newsletter.txt"
+    path.write_text(
+        "Pollster: the race tightens in the Midwest\n\n"
+        "POLLWATCH: A new survey shows the race tightening in three Midwestern states.\n\n"
+        "STATE'S SUBURBS FAVOR THE CHALLENGER, BUT RURAL COUNTIES DO NOT - Jane Roe: \"The suburbs have moved.\"\n\n"
+        "SHORT READS: Turnout models are being revised. Analysts expect more mail ballots.\n",
+        encoding="utf-8",
+    )
+    (seg,) = list(iter_segmented([path]))
+    assert seg.metadata["genre"] == "news_report"
+    assert {s.speaker for s in seg.statements} == {None}

@@ -325,7 +325,7 @@ class _Analysis:
         start = heads[0] if heads else stamped[0] if len(stamped) >= 2 else len(self.paras)
         article = self.paras[:start]
         # A transcript has several turn labels; a single "Name: ..." line is a headline or a sentence.
-        self.transcript = sum(1 for p in article if _turn_label(self.line[p.index])) >= 2
+        self.transcript = _is_transcript([tm for p in article if (tm := _turn_label(self.line[p.index]))])
         return article, self.paras[start:]
 
     def header(self, article: list[Paragraph]) -> tuple[int, Paragraph | None, list[Paragraph]]:
@@ -446,7 +446,7 @@ class _Analysis:
         """Classify the article body: turns, subheadings, attribution lines, duplicates, paragraphs."""
         layout, line = self.layout, self.line
         turn_matches = {p.index: m for p in body if (m := _turn_label(line[p.index]))} if self.transcript else {}
-        transcript = len(turn_matches) >= 2
+        transcript = _is_transcript(list(turn_matches.values()))
         seen = {_dup_key(line[p.index]) for p in standfirst}  # a standfirst repeated in the body is kept once
         speaker: str | None = None
         turn_no: int | None = None
@@ -553,6 +553,19 @@ class _Analysis:
                 self.remove(p, "comment_orphan")
                 continue
             self.layout.blocks.append(Block(p.start, p.end, p.index, "comment", **current))
+
+
+def _is_transcript(labels: list[TurnLabel]) -> bool:
+    """Whether turn labels make a transcript: at least two, and someone speaks twice, a role
+    label (Q:, QUESTION:) takes part, or the labels give full names ("Jane Roe, minister:").
+    Run-in headlines in capitals ("HUFFPOLLSTER: ...", "UN: ...") each appear once, so a news
+    article with two of them is not a conversation."""
+    if len(labels) < 2:
+        return False
+    names = [label.name.lower() for label in labels]
+    if len(set(names)) < len(names) or any(label.is_role for label in labels):
+        return True
+    return sum(1 for label in labels if label.kind != "caps") >= 2
 
 
 def _only_stage_directions(text: str, start: int, end: int) -> bool:

@@ -225,11 +225,19 @@ def turn_label(line: str) -> TurnLabel | None:
         tokens = _strip_titles(raw.replace("_", " ").split())
         name = " ".join(tokens)
         if kind == "titled" and not is_role_label(name):
-            if len(tokens) < 2 or len(m.group("label").split()) > 14:
+            if len(tokens) < 2 or len(m.group("label").split()) > 14 or _run_in_headline(raw, note):
                 continue
         label = line[: m.end()].rstrip().rstrip(":").rstrip()
         return TurnLabel(m.end(), label, name, note, kind)
     return None
+
+
+def _run_in_headline(name: str, note: str) -> bool:
+    """A headline run into a quote ("STATE'S VOTERS FAVOR X, BUT Y - Jane Roe: ..."), not a label."""
+    if re.search(r"\s[-–—]\s", note):
+        return True
+    words = name.split()
+    return name.isupper() and (len(words) > 3 or any(w.endswith(("'S", "’S")) for w in words))
 
 
 def stage_directions(text: str, start: int, end: int) -> list[tuple[int, int]]:
