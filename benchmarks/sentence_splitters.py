@@ -28,13 +28,17 @@ Splitter = Callable[[str], list[tuple[int, int]]]
 TITLE_ONLY = re.compile(r"^(?:Mr|Mrs|Ms|Dr|Sen|Gov|Rep|Gen|Lt|Col|Capt|Prof|Rev|St)\.?$", re.IGNORECASE)
 
 
-def load_gold(folder: Path) -> tuple[str, set[int], list[tuple[int, int]]]:
-    """The gold text, its sentence starts inside paragraphs, and every gold sentence span."""
+def load_gold(folder: Path, pattern: str = "gold_*.txt") -> tuple[str, set[int], list[tuple[int, int]]]:
+    """The gold text, its sentence starts inside paragraphs, and every gold sentence span.
+
+    ``gold_*.txt`` is the development fixture (the repair rules were written looking at it);
+    ``heldout_*.txt`` was written afterwards and never used to change a rule.
+    """
     parts: list[str] = []
     starts: set[int] = set()
     sentences: list[tuple[int, int]] = []
     pos = 0
-    for path in sorted(folder.glob("gold_*.txt")):
+    for path in sorted(folder.glob(pattern)):
         for para in path.read_text(encoding="utf-8").split("\n\n"):
             lines = [line.strip() for line in para.splitlines() if line.strip()]
             if not lines:
@@ -146,8 +150,9 @@ def main() -> None:
     parser.add_argument("--gold", type=Path, default=REPO / "tests" / "data" / "sentences")
     parser.add_argument("--speed", type=Path, nargs="*", help="text files for the speed figure")
     parser.add_argument("--show", action="store_true", help="print each candidate's errors")
+    parser.add_argument("--set", choices=("gold", "heldout"), default="gold", help="development or held-out fixture")
     args = parser.parse_args()
-    text, starts, gold = load_gold(args.gold)
+    text, starts, gold = load_gold(args.gold, f"{args.set}_*.txt")
     if args.speed:
         texts = [p.read_text(encoding="utf-8") for p in args.speed]
     else:
