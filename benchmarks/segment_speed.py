@@ -7,7 +7,9 @@ Two cases:
 - ``files``: the seeds copied as many files (one document each, like a real crawl);
 - ``one-paragraph``: the seeds' sentences joined into documents that are each one line of
   ``--paragraph-mb`` MB (one-line exports, old Mac files): segmentation time must stay
-  linear in paragraph length (it was quadratic: 16 MB took 40 s).
+  linear in paragraph length (it was quadratic: 16 MB took 40 s);
+- ``wrapped`` (with ``--case all``): the same paragraphs as lines of 72 characters (plain-text
+  mail, books), where joining wrapped lines copied the paragraph for every line.
 
 Prints MB/s (median of the runs), the ratio of the two cases and peak memory. Statements are
 streamed to a JSONL file exactly as the CLI does, so memory stays bounded by one document.
@@ -25,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from pathlib import Path
 
@@ -46,8 +49,11 @@ def build_corpus(folder: Path, target_mb: float) -> tuple[int, int]:
     return total, n
 
 
-def build_one_paragraph_corpus(folder: Path, target_mb: float, paragraph_mb: float) -> tuple[int, int]:
-    """Documents of one line each (a title line, then one paragraph of ``paragraph_mb`` MB)."""
+def build_one_paragraph_corpus(
+    folder: Path, target_mb: float, paragraph_mb: float, *, wrap: bool = False
+) -> tuple[int, int]:
+    """Documents of one paragraph each (a title line, then ``paragraph_mb`` MB of text), written
+    as one line, or with ``wrap`` as lines of at most 72 characters (plain-text mail and books)."""
     sentences = []
     for path in sorted((REPO / "seeds").glob("*.txt")):
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -59,7 +65,10 @@ def build_one_paragraph_corpus(folder: Path, target_mb: float, paragraph_mb: flo
     while total < target_mb * 1e6:
         size = min(paragraph_mb * 1e6, target_mb * 1e6 - total)
         reps = max(1, int(size / len(body.encode("utf-8")) + 0.5))
-        data = ("Ministers meet in Geneva\n\n" + " ".join([body] * reps) + "\n").encode("utf-8")
+        paragraph = " ".join([body] * reps)
+        if wrap:
+            paragraph = "\n".join(textwrap.wrap(paragraph, 72, break_long_words=False, break_on_hyphens=False))
+        data = ("Ministers meet in Geneva\n\n" + paragraph + "\n").encode("utf-8")
         (folder / f"{n:04d}_one_paragraph.txt").write_bytes(data)
         total += len(data)
         n += 1
@@ -85,7 +94,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=50.0, help="corpus size in MB (default 50)")
     parser.add_argument("--runs", type=int, default=3, help="number of timed runs (default 3)")
-    parser.add_argument("--case", choices=("files", "one-paragraph", "both"), default="both")
+    parser.add_argument("--case", choices=("files", "one-paragraph", "wrapped", "both", "all"), default="both")
     parser.add_argument(
         "--paragraph-mb", type=float, default=4.0, help="size of each one-paragraph document (default 4)"
     )
@@ -94,7 +103,7 @@ def main() -> None:
     if args.corpus is not None:
         run_case(args.corpus, args.runs)
         return
-    cases = ("files", "one-paragraph") if args.case == "both" else (args.case,)
+    cases = {"both": ("files", "one-paragraph"), "all": ("files", "one-paragraph", "wrapped")}.get(args.case, (args.case,))
     medians = {}
     tmp = Path(tempfile.mkdtemp(prefix="stance-segment-bench-"))
     try:
@@ -107,8 +116,9 @@ def main() -> None:
                 size, n_docs = build_corpus(corpus, args.mb)
                 what = "seeds replicated"
             else:
-                size, n_docs = build_one_paragraph_corpus(corpus, args.mb, args.paragraph_mb)
-                what = f"one paragraph of about {args.paragraph_mb:g} MB each"
+                wrap = case == "wrapped"
+                size, n_docs = build_one_paragraph_corpus(corpus, args.mb, args.paragraph_mb, wrap=wrap)
+                what = f"one paragraph of about {args.paragraph_mb:g} MB each" + (", lines of 72" if wrap else "")
             print(f"== {case}: {size / 1e6:.1f} MB in {n_docs} documents ({what})", flush=True)
             cmd = [sys.executable, __file__, "--corpus", str(corpus), "--runs", str(args.runs)]
             out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
@@ -117,8 +127,9 @@ def main() -> None:
             shutil.rmtree(corpus, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    if len(medians) == 2:
-        print(f"one-paragraph / files: {medians['one-paragraph'] / medians['files']:.2f} (median wall MB/s)")
+    for case in ("one-paragraph", "wrapped"):
+        if case in medians and "files" in medians:
+            print(f"{case} / files: {medians[case] / medians['files']:.2f} (median wall MB/s)")
 
 
 def peak_rss_kib() -> int:

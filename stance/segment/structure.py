@@ -56,6 +56,7 @@ _TIMESTAMP = (
 _AUTHOR_TIME = re.compile(rf"^(?P<indent>[ \t]*)(?P<author>\S.{{0,80}}?)\s+(?P<time>{_TIMESTAMP})\s*$")
 _SPACES = re.compile(r"\s+")
 _ALNUM = re.compile(r"\w")
+_NON_SPACE = re.compile(r"\S")
 _WORD = re.compile(r"\S+")
 _LONG_PARAGRAPH = 20_000
 _ODD_SPACE = re.compile(r"[^\S ]| \s")  # whitespace other than single spaces
@@ -134,19 +135,23 @@ def split_paragraphs(text: str, *, markdown: bool = False) -> list[Paragraph]:
         if nl < 0:
             nl = n
         line_start, line_end = pos, nl
-        stripped = text[line_start:line_end].strip()
-        if not stripped:
+        # Offsets, not copies: a 50 MB line must not be copied several times, and a long
+        # paragraph of wrapped lines must not be copied again for every line (quadratic).
+        first_char = _NON_SPACE.search(text, line_start, line_end)
+        if first_char is None:
             if cur is not None:
                 paragraphs.append(Paragraph(cur[0], cur[1], len(paragraphs), cur[2]))
                 cur = None
             prev_blank = True
         else:
-            s = line_start + (len(text[line_start:line_end]) - len(text[line_start:line_end].lstrip()))
-            e = line_end - (len(text[line_start:line_end]) - len(text[line_start:line_end].rstrip()))
+            s = first_char.start()
+            e = line_end
+            while text[e - 1].isspace():
+                e -= 1
             indent = len(text[line_start:s].expandtabs(4))
             join = False
             if cur is not None and not prev_blank:
-                prev_text = text[cur[0] : cur[1]]
+                prev_text = text[cur[0] : cur[0] + 1] + text[max(cur[0] + 1, cur[1] - 200) : cur[1]]  # head and tail
                 first = text[s]
                 if markdown:
                     join = not re.match(r"(?:[#>*+-]|\d+[.)])\s", text[s : s + 4]) and not prev_text.startswith("#")
