@@ -498,7 +498,7 @@ class _Analysis:
         """Add a content block, cut around stage directions ("(APPLAUSE)"), which are not statements."""
         if block.start >= block.end:
             return
-        if "(" not in self.text[block.start : block.end] and "[" not in self.text[block.start : block.end]:
+        if self.text.find("(", block.start, block.end) < 0 and self.text.find("[", block.start, block.end) < 0:
             self.layout.blocks.append(block)
             return
         pos = block.start
