@@ -132,3 +132,18 @@ def test_run_in_headlines_in_capitals_do_not_make_a_news_article_a_transcript(tm
     (seg,) = list(iter_segmented([path]))
     assert seg.metadata["genre"] == "news_report"
     assert {s.speaker for s in seg.statements} == {None}
+
+
+def test_speaker_accuracy_helper_on_the_debate_fixture(docs: dict[str, SegmentedDocument]) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from debates_speakers import speaker_accuracy, title_only
+
+    seg = docs["debate"]
+    right, counted, misses = speaker_accuracy(seg.statements, seg.document.text)
+    assert counted == len([s for s in seg.statements if s.section == "turn"]) and counted >= 15
+    assert (right, misses) == (counted, [])
+    wrong = [{**s.to_dict(), "speaker": "Ellen Harper"} for s in seg.statements]
+    assert speaker_accuracy(wrong, seg.document.text)[0] < counted
+    assert title_only([{"text": "Mr."}, {"text": "No."}]) == ["Mr."]
