@@ -395,7 +395,7 @@ def segment_document(document: Document, config: CleaningConfig | None = None) -
     Example:
         >>> doc = Document("d1", "MOSCOW, May 1. /TASS/. Lavrov said it rained.", "d1.txt")
         >>> [(s.text, s.holder, s.dateline) for s in segment_document(doc).statements]
-        [('Lavrov said it rained.', 'TASS', 'MOSCOW, May 1. /TASS/.')]
+        [('Lavrov said it rained.', 'Lavrov', 'MOSCOW, May 1. /TASS/.')]
     """
     config = config if config is not None else load_cleaning_config()
     source = document.text
