@@ -14,7 +14,7 @@ from typing import Any
 
 import typer
 
-from stance.cli._app import app, cli_command
+from stance.cli._app import PROGRESS_OPTION, app, cli_command, progress_enabled
 from stance.errors import StanceError
 from stance.io import atomic_write, check_not_input, check_output_path
 
@@ -41,7 +41,7 @@ def segment_command(
         None, "--documents", help="Write each document's source text and metadata (JSONL)."
     ),
     config: Path | None = typer.Option(None, "--config", help="Cleaning patterns (default: the packaged stance/resources/cleaning.yaml)."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar (on a terminal)."),
+    progress: bool | None = PROGRESS_OPTION,
 ) -> None:
     """Split documents into clean, attributed statements, one JSON object per line."""
     from stance.segment import iter_segmented, load_cleaning_config
@@ -58,11 +58,10 @@ def segment_command(
         removed_fh = stack.enter_context(atomic_write(removed)) if removed else None
         docs_fh = stack.enter_context(atomic_write(documents)) if documents else None
         segmented = iter_segmented(paths, config=cleaning)
-        if progress:
+        if progress_enabled(progress):
             from tqdm import tqdm
 
-            # disable=None: the bar shows on a terminal only, never in logs or pipes.
-            segmented = tqdm(segmented, unit="doc", desc="segment", disable=None, leave=False)
+            segmented = tqdm(segmented, unit="doc", desc="segment", leave=False)
         for seg in segmented:
             n_docs += 1
             per_file[seg.document.source_path] = per_file.get(seg.document.source_path, 0) + 1
