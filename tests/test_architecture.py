@@ -158,7 +158,7 @@ def test_light_imports(entry: str) -> None:
 # --------------------------------------------------------------------------- one spelling per flag
 
 #: Commands still spelling the progress flag their own way (waiting for their module's owner).
-PROGRESS_PENDING: set[str] = {"segment"}
+PROGRESS_PENDING: set[str] = set()
 
 
 def _commands() -> dict[str, object]:

@@ -63,7 +63,7 @@ def _holder(doc: SegmentedDocument, prefix: str) -> tuple[str, str]:
         ("campaign_trail", '"He has never run a business', "Thomas Whitaker"),
         ("campaign_trail", '"You cannot fix an economy', "Thomas Whitaker"),
         # an apposition names the source ("his campaign manager, Dana Ruiz, argued")
-        ("campaign_trail", "Whitaker's campaign manager, Dana Ruiz, argued", "Dana Ruiz"),
+        ("campaign_trail", "Mr. Whitaker's campaign manager, Dana Ruiz, argued", "Dana Ruiz"),
         # a description that names nobody in the document stays as written
         ("campaign_trail", "The rally drew about 2,000 people, according to the fire marshal", "fire marshal"),
         # a description resolves to the person with that role

@@ -34,6 +34,7 @@ DESIGN_FIELDS = (
     "holder",
     "holder_type",
     "holder_id",
+    "speaker",
     "in_quote",
     "genre",
     "title",

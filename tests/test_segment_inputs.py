@@ -285,3 +285,236 @@ def test_two_documents_with_the_same_id_are_refused(tmp_path: Path) -> None:
         [str(tmp_path / "a"), str(tmp_path / "b"), "-o", str(tmp_path / "s.jsonl")],
         "two documents have the id 'report'",
     )
+
+
+# --- issue 12: outputs never clobber inputs; no stale temporaries ----------------------------
+
+_PRESS_RELEASE = (
+    '{"id": "pr-0412", "source": "Port Authority", "text": "Harbour dues to rise in May\\n\\n'
+    'The Port Authority will raise harbour dues by 4 percent from May 1. The board approved the rise '
+    'on Tuesday, citing dredging costs.\\n"}\n'
+)
+
+
+@pytest.mark.parametrize("option", ["-o", "--documents", "--removed"])
+def test_an_output_that_is_the_input_is_refused(tmp_path: Path, option: str) -> None:
+    docs = tmp_path / "in.jsonl"
+    docs.write_text(_PRESS_RELEASE, encoding="utf-8")
+    args = [str(docs), "-o", str(tmp_path / "s.jsonl")]
+    if option == "-o":
+        args = [str(docs), "-o", str(docs)]
+    else:
+        args += [option, str(docs)]
+    _fails(args, "would destroy the input")
+    assert docs.read_text(encoding="utf-8") == _PRESS_RELEASE
+
+
+@pytest.mark.parametrize("link", ["symlink", "hardlink"])
+def test_an_output_linked_to_the_input_is_refused(tmp_path: Path, link: str) -> None:
+    docs = tmp_path / "in.jsonl"
+    docs.write_text(_PRESS_RELEASE, encoding="utf-8")
+    alias = tmp_path / "statements.jsonl"
+    if link == "symlink":
+        alias.symlink_to(docs)
+    else:
+        alias.hardlink_to(docs)
+    _fails([str(docs), "-o", str(alias)], "would destroy the input")
+    assert docs.read_text(encoding="utf-8") == _PRESS_RELEASE
+
+
+def test_an_output_inside_an_input_folder_is_refused(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "pr-0412.txt").write_text("Harbour dues to rise\n\nThe board approved the rise on Tuesday.\n")
+    _fails([str(corpus), "-o", str(corpus / "statements.jsonl")], "lies inside the input folder")
+
+
+def test_stale_temporaries_of_the_same_output_are_removed(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    docs = tmp_path / "in.jsonl"
+    docs.write_text(_PRESS_RELEASE, encoding="utf-8")
+    out = tmp_path / "statements.jsonl"
+    killed = tmp_path / ".statements.jsonl.k3j9x_2a.part"  # what a killed run leaves behind
+    killed.write_text('{"id": "pr-0412:half-writ', encoding="utf-8")
+    other = tmp_path / ".predictions.jsonl.abc123.part"  # another output's temporary: not ours
+    other.write_text("x", encoding="utf-8")
+    with caplog.at_level("WARNING"):
+        result = runner.invoke(app, ["segment", str(docs), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert not killed.exists() and other.exists()
+    assert "left by an interrupted run" in caplog.text
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 3
+
+
+# --- issue 12 #2: a document's only content never vanishes ----------------------------------
+
+_ONE_PARAGRAPH = (
+    "The ministry confirmed on Friday that the talks would resume next week in Geneva and that both "
+    "delegations had agreed to the agenda proposed by the mediators, although several questions about "
+    "verification and sanctions relief remained open and officials on both sides cautioned against "
+    "expecting a quick breakthrough"
+)
+
+
+def test_one_paragraph_without_final_punctuation_is_kept(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "wire-0193.txt"
+    path.write_text(_ONE_PARAGRAPH + "\n", encoding="utf-8")
+    with caplog.at_level("WARNING"):
+        statements = list(segment_paths([path]))
+    assert [s.text for s in statements] == [_ONE_PARAGRAPH]
+    assert "no statements" not in caplog.text
+
+
+def test_lone_carriage_returns_are_line_breaks_and_offsets_stay_exact(tmp_path: Path) -> None:
+    # An old Mac export: lines end with CR only.
+    source = (
+        "Harbour dues to rise in May\r\rThe Port Authority will raise harbour dues by 4 percent from May 1."
+        " The board approved the rise on Tuesday.\r\r\"We had no choice,\" the director said.\rRead more\r"
+    )
+    path = tmp_path / "mac-export.txt"
+    path.write_bytes(source.encode("utf-8"))
+    statements = list(segment_paths([path]))
+    assert [s.text for s in statements] == [
+        "Harbour dues to rise in May",
+        "The Port Authority will raise harbour dues by 4 percent from May 1.",
+        "The board approved the rise on Tuesday.",
+        '"We had no choice," the director said.',
+    ]
+    assert statements[0].section == "title"
+    assert all(source[s.start : s.end] == s.text for s in statements)
+
+
+def test_a_document_without_statements_is_named_in_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a_article.txt").write_text("Ports reopen\n\nThe ports reopened on Monday.\n", encoding="utf-8")
+    (corpus / "b_widget.txt").write_text("Show more\n\nShare on Facebook\n\n© Photo/Agency\n", encoding="utf-8")
+    with caplog.at_level("WARNING"):
+        result = runner.invoke(app, ["segment", str(corpus), "-o", str(tmp_path / "s.jsonl")])
+    assert result.exit_code == 0, result.output
+    assert "b_widget" in caplog.text and "no statements" in caplog.text
+    assert "a_article" not in caplog.text
+
+
+# --- issue 12 #3: linear in paragraph length (the speed itself is measured in benchmarks/) ----
+
+
+def test_sentence_spans_window_by_window_equal_one_call() -> None:
+    from stance.segment.sentences import sentence_spans
+
+    text = " ".join(
+        (SEEDS / name).read_text(encoding="utf-8").replace("\n", " ")
+        for name in ("001_d1caa0e424b30984.txt", "004_b1e4814de7f370c4.txt")
+    )
+    whole = sentence_spans(text, window=len(text) + 1)
+    assert len(whole) > 50
+    assert sentence_spans(text, window=3000) == whole
+    # A text without any sentence end is still cut into bounded pieces, none lost.
+    flat = "word " * 3000
+    pieces = sentence_spans(flat, window=1000)
+    assert len(pieces) > 10 and all(e - s <= 1000 for s, e in pieces)
+    assert " ".join(flat[s:e] for s, e in pieces).split() == flat.split()
+
+
+def test_quotations_without_a_cue_take_the_nearest_attributed_neighbour() -> None:
+    from stance.segment import Document, segment_document
+
+    text = (
+        "Harbour dues to rise\n\n"
+        'Port director Anna Berg spoke to reporters on Monday. "We have no choice." "Dredging costs doubled." '
+        '"The board agreed," Berg said. "Ships will pay more." "Nobody likes it."\n'
+    )
+    statements = segment_document(Document("d", text, "d.txt")).statements
+    quoted = [s for s in statements if s.in_quote]
+    assert [s.text for s in quoted][0] == '"We have no choice."'
+    assert {s.holder for s in quoted} == {"Anna Berg"}
+
+
+# --- issue 12 #4: one bad byte does not garble a UTF-8 file ------------------------------------
+
+
+def test_utf8_with_a_stray_byte_stays_utf8_and_the_byte_is_reported(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    article = (
+        "Lavrov: Japan’s claims are “unacceptable”\n\n"
+        "MOSCOW, January 16. /TASS/. Russia’s top diplomat said on Wednesday that Tokyo’s position "
+        "had not changed. “We are ready to continue the dialogue,” he told reporters.\n\n"
+        "The talks in Moscow lasted more than three hours, the ministry’s spokeswoman said.\n"
+    )
+    data = article.encode("utf-8")
+    cut = data.index(b"The talks")
+    path = tmp_path / "tass-0116.txt"
+    path.write_bytes(data[:cut] + b"\xff" + data[cut:])  # a stray byte from a bad copy-paste
+    with caplog.at_level("WARNING"):
+        (seg,) = list(iter_segmented([path]))
+    text = seg.document.text
+    assert "’" in text and "â€" not in text and "‚Äô" not in text
+    assert text.count("\ufffd") == 1 and text.index("\ufffd") == article.index("The talks")
+    assert "tass-0116.txt" in caplog.text and f"byte {cut}" in caplog.text
+    assert all(text[s.start : s.end] == s.text for s in seg.statements)
+    assert any(s.text.startswith("Russia’s top diplomat") for s in seg.statements)
+
+
+def test_a_legacy_encoding_is_guessed_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    data = "Les cafés de Zürich ont protesté lundi contre la hausse des loyers.".encode("cp1252")
+    with caplog.at_level("WARNING"):
+        assert decode_bytes(data, name="zurich.txt") == "Les cafés de Zürich ont protesté lundi contre la hausse des loyers."
+    assert "zurich.txt: not UTF-8" in caplog.text and "WARNING" in caplog.text
+
+
+# --- issue 11 item 5 and lineage: defaults inside the package ---------------------------------
+
+
+def test_the_default_cleaning_config_ships_inside_the_package() -> None:
+    from stance.segment.clean import default_cleaning_config_path
+
+    path = default_cleaning_config_path()
+    assert path.parts[-3:] == ("stance", "resources", "cleaning.yaml")
+    config = load_cleaning_config()
+    assert config.path == str(path) and config.fingerprint.startswith("sha256:")
+    assert config.match_line("1 pages in this article") == "counters"
+
+
+def test_a_missing_default_cleaning_config_is_an_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # A broken install cannot be produced in the checkout; point the resource lookup at an empty package dir.
+    import stance.segment.clean as clean
+
+    monkeypatch.setattr(clean, "files", lambda package: tmp_path)
+    with pytest.raises(StanceError, match="default cleaning patterns .*cleaning.yaml are missing"):
+        load_cleaning_config()
+
+
+def test_segment_writes_the_statements_lineage(tmp_path: Path) -> None:
+    import hashlib
+
+    from stance.lineage import read_lineage
+
+    out = tmp_path / "statements.jsonl"
+    result = runner.invoke(app, ["segment", str(SEEDS), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    record = read_lineage(out)
+    assert record is not None and record.kind == "statements"
+    assert record.details["segmenter_version"].startswith("stance.segment.v")
+    assert record.details["cleaning_fingerprint"].startswith("sha256:")
+    assert record.details["documents"] == 5
+    seed = SEEDS / "002_5ce20cb9e0b1a5b5.txt"
+    ref = next(r for r in record.inputs if r["path"] == str(seed.resolve()))
+    assert ref["kind"] == "documents" and ref["fingerprint"] == "sha256:" + hashlib.sha256(seed.read_bytes()).hexdigest()
+    assert record.fingerprint == "sha256:" + hashlib.sha256(out.read_bytes()).hexdigest()
+
+
+# --- found by trying more hostile inputs ------------------------------------------------------
+
+
+def test_a_file_named_twice_is_read_once(tmp_path: Path) -> None:
+    (tmp_path / "wire.txt").write_text("Ports reopen\n\nThe ports reopened on Monday. Trade resumed.\n", encoding="utf-8")
+    statements = list(segment_paths([tmp_path / "wire.txt", tmp_path, tmp_path / "wire.txt"]))
+    assert [s.text for s in statements] == ["Ports reopen", "The ports reopened on Monday.", "Trade resumed."]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_is_decoded(encoding: str) -> None:
+    text = "Ports reopen\r\n\r\nThe ports reopened on Monday, the harbour master said.\r\n"
+    assert decode_bytes(text.encode(encoding), name="export.txt") == text

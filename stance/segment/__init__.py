@@ -4,7 +4,7 @@ One module per concern:
 
 - :mod:`~stance.segment.documents`: find, decode and load input files (.txt, .md, .html, .jsonl)
   and their ``metadata.yaml``;
-- :mod:`~stance.segment.clean`: boilerplate rules and the ``configs/cleaning.yaml`` patterns;
+- :mod:`~stance.segment.clean`: boilerplate rules and the cleaning patterns (``stance/resources/cleaning.yaml``);
 - :mod:`~stance.segment.structure`: title, dateline, paragraphs, transcript turns, comment threads;
 - :mod:`~stance.segment.sentences`: sentence spans (blingfire) and quotation tracking;
 - :mod:`~stance.segment.holders`: people, aliases and attribution cues;
@@ -23,11 +23,12 @@ Example:
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import logging
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,8 +45,10 @@ from stance.segment.holders import (
 )
 from stance.segment.sentences import QuoteSpan, quote_spans, sentence_spans, split_sentences
 from stance.segment.structure import Block, Layout, analyze
+from stance.segment.transcripts import is_role_label
 
 __all__ = [
+    "SEGMENTER_VERSION",
     "STATEMENT_FIELDS",
     "CleaningConfig",
     "Document",
@@ -63,8 +66,13 @@ __all__ = [
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
+# Bump when the same input and cleaning patterns can give different statements (lineage records it).
+# 2: transcripts by structure and the speaker field, sentence repair pass, line-break normalisation.
+SEGMENTER_VERSION = "stance.segment.v2"
+
 _ALNUM = re.compile(r"\w")
-_GENERIC_SPEAKERS = {"question", "answer", "q", "a", "moderator", "host", "interviewer", "journalist", "reporter"}
+# Line breaks other than "\n" and "\r\n" (old Mac exports, form feeds, Unicode separators).
+_ODD_BREAK = re.compile("\r(?!\n)|[\x0b\x0c\x85\u2028\u2029]")
 
 
 @dataclass(slots=True)
@@ -85,6 +93,7 @@ class Statement:
     holder: str
     holder_type: str
     holder_id: str
+    speaker: str | None
     in_quote: bool
     genre: str | None
     title: str | None
@@ -155,7 +164,7 @@ class _Attributor:
         self.registry = registry
         self.author = author
         self.last_speaker: str | None = None
-        self._turn_spans: dict[int, list[QuoteSpan]] = {}
+        self._turn_spans: dict[int, _SpanIndex] = {}
         ranges: dict[int, tuple[int, int]] = {}
         for b in layout.blocks:
             if b.turn is not None:
@@ -168,8 +177,9 @@ class _Attributor:
             return None
         return self.registry.resolve(subject, pos, last_speaker=self.last_speaker)
 
-    def _speaker_name(self, label: str) -> str:
-        if label.lower() in _GENERIC_SPEAKERS:
+    def speaker_name(self, label: str) -> str:
+        """The speaker of a turn: a role label as it is, a person by the registry's full name."""
+        if is_role_label(label):
             return label
         return self.registry.canonical(label)
 
@@ -177,19 +187,19 @@ class _Attributor:
         text = self.text
         firsts = [_first_alnum(text, s, e) for s, e in sents]
         if block.section == "comment":
-            spans = quote_spans(text, block.start, block.end)
+            index = _SpanIndex(quote_spans(text, block.start, block.end))
             holder = block.comment_author or "anonymous"
-            return [(holder, "commenter", _inside(spans, f)) for f in firsts]
+            return [(holder, "commenter", index.containing(f) is not None) for f in firsts]
         if block.section == "turn":
             assert block.turn is not None and block.speaker is not None
             if block.turn not in self._turn_spans:
                 s, e = self._turn_ranges[block.turn]
-                self._turn_spans[block.turn] = quote_spans(text, s, e)
-            spans = self._turn_spans[block.turn]
-            speaker = self._speaker_name(block.speaker)
-            if speaker.lower() not in _GENERIC_SPEAKERS:
+                self._turn_spans[block.turn] = _SpanIndex(quote_spans(text, s, e))
+            index = self._turn_spans[block.turn]
+            speaker = self.speaker_name(block.speaker)
+            if not is_role_label(speaker):
                 self.last_speaker = speaker
-            return [(speaker, "speaker", _inside(spans, f)) for f in firsts]
+            return [(speaker, "speaker", index.containing(f) is not None) for f in firsts]
         if block.whole:  # a headline reports the position of the person it is about
             who = None
             for subject in title_subject(text[block.start : block.end]):
@@ -204,38 +214,29 @@ class _Attributor:
     ) -> list[tuple[str, str, bool]]:
         text = self.text
         spans = quote_spans(text, block.start, block.end)
+        index = _SpanIndex(spans)
+        sent_starts = [s for s, _ in sents]
         subjects: list[tuple[str | None, int]] = []
         for k, q in enumerate(spans):
             after_end = spans[k + 1].start if k + 1 < len(spans) else block.end
             subject = attribution_after(text[q.end : min(after_end, q.end + 120)]) if q.closed else None
             if subject is None:
                 before_start = max(
-                    spans[k - 1].end if k else block.start, _sentence_start(sents, q.start), q.start - 160
+                    spans[k - 1].end if k else block.start, _sentence_start(sent_starts, q.start), q.start - 160
                 )
                 subject = attribution_before(text[before_start : q.start])
             subjects.append((subject, q.start))
-        resolved: dict[int, str | None] = {}
-
-        def span_holder(k: int) -> str | None:
-            if k not in resolved:
-                resolved[k] = self._resolve(*subjects[k])
-            return resolved[k]
-
+        holders = _SpanHolders(lambda k: self._resolve(*subjects[k]), len(spans))
         block_quote = self._resolve(block.quoted_by, block.start) if block.quoted_by else None
         out: list[tuple[str, str, bool]] = []
         for (s, e), first in zip(sents, firsts):
-            k = _span_index(spans, first)
+            k = index.containing(first)
             if k is not None:
-                holder = span_holder(k)
                 # A quotation without its own cue belongs to its neighbours' speaker.
-                for other in [*range(k - 1, -1, -1), *range(k + 1, len(spans))]:
-                    if holder is not None:
-                        break
-                    holder = span_holder(other)
-                holder = holder or block_quote or self.last_speaker
+                holder = holders.own_or_nearest(k) or block_quote or self.last_speaker
                 out.append((holder, "quoted", True) if holder else (self.author, "author", True))
             else:
-                masked = _mask(text, s, e, spans)
+                masked = _mask(text, s, e, index.overlapping(s, e))
                 holder = None
                 for subject in reported_subject(masked):
                     holder = self._resolve(subject, s)
@@ -264,38 +265,93 @@ class _Attributor:
         return out
 
 
+class _SpanIndex:
+    """Quotation spans of one paragraph or turn, searchable by position in O(log n).
+
+    Spans are top-level, so they are sorted and do not overlap; bisecting on their starts
+    replaces scans over every span for every sentence (quadratic in paragraph length).
+    """
+
+    def __init__(self, spans: list[QuoteSpan]) -> None:
+        self.spans = spans
+        self.starts = [q.start for q in spans]
+
+    def containing(self, pos: int) -> int | None:
+        """Index of the span with ``start < pos < end``, or ``None``."""
+        k = bisect.bisect_left(self.starts, pos) - 1
+        if k >= 0 and self.spans[k].start < pos < self.spans[k].end:
+            return k
+        return None
+
+    def overlapping(self, s: int, e: int) -> list[QuoteSpan]:
+        """The spans that overlap ``[s, e)``."""
+        k = max(bisect.bisect_right(self.starts, s) - 1, 0)
+        out = []
+        while k < len(self.spans) and self.spans[k].start < e:
+            if self.spans[k].end > s:
+                out.append(self.spans[k])
+            k += 1
+        return out
+
+
+class _SpanHolders:
+    """The holder of each quotation, resolved lazily, and the nearest resolved neighbour.
+
+    ``own_or_nearest(k)`` is the holder of span ``k``, else of the nearest span before it
+    that has one, else of the nearest after it: the order of the former linear scans,
+    with each scan's result remembered so that a paragraph of n quotations costs O(n).
+    """
+
+    def __init__(self, resolve: Callable[[int], str | None], n: int) -> None:
+        self._resolve = resolve
+        self._own: dict[int, str | None] = {}
+        self._before: dict[int, str | None] = {}  # k -> first holder among spans k, k-1, ..., 0
+        self._after: dict[int, str | None] = {}  # k -> first holder among spans k, k+1, ..., n-1
+        self.n = n
+
+    def own(self, k: int) -> str | None:
+        if k not in self._own:
+            self._own[k] = self._resolve(k)
+        return self._own[k]
+
+    def _scan(self, k: int, step: int, memo: dict[int, str | None]) -> str | None:
+        path = []
+        j, found = k, None
+        while 0 <= j < self.n:
+            if j in memo:
+                found = memo[j]
+                break
+            path.append(j)
+            found = self.own(j)
+            if found is not None:
+                break
+            j += step
+        for i in path:
+            memo[i] = found
+        return found
+
+    def own_or_nearest(self, k: int) -> str | None:
+        return self.own(k) or self._scan(k - 1, -1, self._before) or self._scan(k + 1, 1, self._after)
+
+
 def _first_alnum(text: str, s: int, e: int) -> int:
     m = _ALNUM.search(text, s, e)
     return m.start() if m else s
 
 
-def _span_index(spans: list[QuoteSpan], pos: int) -> int | None:
-    for k, q in enumerate(spans):
-        if q.start < pos < q.end:
-            return k
-        if q.start > pos:
-            return None
-    return None
-
-
-def _inside(spans: list[QuoteSpan], pos: int) -> bool:
-    return _span_index(spans, pos) is not None
-
-
-def _sentence_start(sents: list[tuple[int, int]], pos: int) -> int:
-    start = 0
-    for s, _ in sents:
-        if s <= pos:
-            start = s
-        else:
-            break
-    return start
+def _sentence_start(sent_starts: list[int], pos: int) -> int:
+    """Start of the sentence that holds ``pos`` (0 before the first sentence)."""
+    k = bisect.bisect_right(sent_starts, pos) - 1
+    return sent_starts[k] if k >= 0 else 0
 
 
 def _mask(text: str, s: int, e: int, spans: list[QuoteSpan]) -> str:
-    """The sentence with quoted words blanked, so that verbs inside quotations are not cues."""
+    """The sentence with quoted words blanked, so that verbs inside quotations are not cues.
+
+    ``spans`` are the quotations that overlap the sentence.
+    """
     sentence = text[s:e]
-    inner = [(max(q.start, s), min(q.end, e)) for q in spans if q.start < e and q.end > s]
+    inner = [(max(q.start, s), min(q.end, e)) for q in spans]
     if not inner:
         return sentence
     chars = list(sentence)
@@ -303,6 +359,19 @@ def _mask(text: str, s: int, e: int, spans: list[QuoteSpan]) -> str:
         for i in range(a - s + 1, b - s - 1):
             chars[i] = " "
     return "".join(chars)
+
+
+def normalise_line_breaks(text: str) -> str:
+    """``text`` with lone carriage returns and other line separators turned into ``"\\n"``.
+
+    Every replacement is one character for one character, so offsets into the result are
+    offsets into ``text``.
+
+    Example:
+        >>> normalise_line_breaks("Title\\rFirst line.\\r\\nSecond.")
+        'Title\\nFirst line.\\r\\nSecond.'
+    """
+    return _ODD_BREAK.sub("\n", text)
 
 
 def _infer_genre(layout: Layout) -> str:
@@ -318,7 +387,7 @@ def segment_document(document: Document, config: CleaningConfig | None = None) -
 
     Args:
         document: A decoded document (see :func:`iter_documents`).
-        config: Cleaning patterns; the bundled ``configs/cleaning.yaml`` when ``None``.
+        config: Cleaning patterns; the packaged ``stance/resources/cleaning.yaml`` when ``None``.
 
     Returns:
         A :class:`SegmentedDocument` with statements in document order.
@@ -326,10 +395,11 @@ def segment_document(document: Document, config: CleaningConfig | None = None) -
     Example:
         >>> doc = Document("d1", "MOSCOW, May 1. /TASS/. Lavrov said it rained.", "d1.txt")
         >>> [(s.text, s.holder, s.dateline) for s in segment_document(doc).statements]
-        [('Lavrov said it rained.', 'TASS', 'MOSCOW, May 1. /TASS/.')]
+        [('Lavrov said it rained.', 'Lavrov', 'MOSCOW, May 1. /TASS/.')]
     """
     config = config if config is not None else load_cleaning_config()
-    text = document.text
+    source = document.text
+    text = normalise_line_breaks(source)  # same length: offsets found in it hold for the source
     meta = document.meta
     layout = analyze(text, config, markdown=document.kind == "md", known_title=meta.get("title"))
     metadata: dict[str, str | None] = {
@@ -344,7 +414,7 @@ def segment_document(document: Document, config: CleaningConfig | None = None) -
     registry = PersonRegistry(text, layout.speakers)
     attributor = _Attributor(text, layout, registry, author)
     result = SegmentedDocument(document, metadata=metadata)
-    result.removed = [Removal(document.doc_id, s, e, text[s:e], rule) for s, e, rule in layout.removed]
+    result.removed = [Removal(document.doc_id, s, e, source[s:e], rule) for s, e, rule in layout.removed]
     seen: dict[str, int] = {}
     doc_spans = sentence_spans(text)
     for block in layout.blocks:
@@ -355,8 +425,9 @@ def segment_document(document: Document, config: CleaningConfig | None = None) -
         )
         if not sents:
             continue
+        speaker = attributor.speaker_name(block.speaker) if block.section == "turn" and block.speaker else None
         for (s, e), (holder, holder_type, in_quote) in zip(sents, attributor.assign(block, sents)):
-            sentence = text[s:e]
+            sentence = source[s:e]
             result.statements.append(
                 Statement(
                     id=statement_id(document.doc_id, sentence, seen),
@@ -370,13 +441,9 @@ def segment_document(document: Document, config: CleaningConfig | None = None) -
                     holder=holder,
                     holder_type=holder_type,
                     holder_id="",
+                    speaker=speaker,
                     in_quote=in_quote,
-                    genre=metadata["genre"],
-                    title=metadata["title"],
-                    source=metadata["source"],
-                    date=metadata["date"],
-                    dateline=metadata["dateline"],
-                    url=metadata["url"],
+                    **metadata,  # genre, title, source, date, dateline, url
                     comment_id=block.comment_id,
                     reply_to=block.reply_to,
                     comment_author=block.comment_author,
@@ -417,7 +484,16 @@ def iter_segmented(
                 hint="rename one file (or give JSONL lines distinct 'id' fields)",
             )
         seen[document.doc_id] = document.source_path
-        yield segment_document(document, config)
+        segmented = segment_document(document, config)
+        if not segmented.statements:
+            logger.warning(
+                "%s (%s): no statements; %d span(s) removed as %s",
+                document.doc_id,
+                document.source_path,
+                len(segmented.removed),
+                ", ".join(sorted({r.rule for r in segmented.removed})) or "nothing",
+            )
+        yield segmented
 
 
 def segment_paths(

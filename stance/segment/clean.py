@@ -2,7 +2,8 @@
 
 Two kinds of rules decide:
 
-- configurable patterns (``configs/cleaning.yaml``, :class:`CleaningConfig`): navigation
+- configurable patterns (``stance/resources/cleaning.yaml`` inside the package, or a file
+  given with ``--config``; :class:`CleaningConfig`): navigation
   labels, page counters, photo credits, sign-in calls, recruitment notices, title prefixes;
 - general, position-aware rules applied by :mod:`stance.segment.structure`: short unpunctuated
   lines in the page header, menu blocks, unpunctuated lines after the last sentence of the
@@ -14,9 +15,11 @@ Every removal becomes a :class:`Removal` record so that a user can audit it.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +32,7 @@ __all__ = [
     "Removal",
     "ends_like_sentence",
     "is_bullet_only",
+    "default_cleaning_config_path",
     "load_cleaning_config",
     "word_count",
 ]
@@ -37,8 +41,12 @@ logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
 CLEANING_FORMAT = "stance.cleaning.v1"
-DEFAULT_CONFIG_PATH = Path(__file__).resolve().parents[2] / "configs" / "cleaning.yaml"
+# The default patterns ship inside the package (importlib.resources), so an installed wheel
+# segments exactly like a checkout; a missing file is a broken install, never a silent fallback.
+RESOURCE_PACKAGE = "stance.resources"
+RESOURCE_NAME = "cleaning.yaml"
 
+_EXAMPLE_HINT = "see the packaged default (stance init writes a copy to edit: cleaning.yaml)"
 _PATTERN_GROUPS = ("navigation", "counters", "credits", "sign_in", "recruitment")
 _KNOWN_KEYS = {"version", "title_prefixes", "comment_status_words", *_PATTERN_GROUPS}
 
@@ -74,13 +82,15 @@ class Removal:
 
 @dataclass(frozen=True)
 class CleaningConfig:
-    """Pattern lists of the cleaning stage, loaded from ``configs/cleaning.yaml``.
+    """Pattern lists of the cleaning stage, loaded from ``stance/resources/cleaning.yaml`` or ``--config``.
 
     Attributes:
         navigation, counters, credits, sign_in, recruitment: regular expressions matched
             case-insensitively against a whole line (bullets and surrounding spaces removed).
         title_prefixes: regular expressions cut from the start of a title line.
         comment_status_words: status words of comment widgets ("Offline", "Online").
+        path: The file the patterns came from (``None`` when built in code).
+        fingerprint: ``sha256:`` of that file's bytes, for lineage records.
     """
 
     navigation: tuple[str, ...] = ()
@@ -91,6 +101,8 @@ class CleaningConfig:
     title_prefixes: tuple[str, ...] = ()
     comment_status_words: tuple[str, ...] = ("Offline", "Online")
     version: str = CLEANING_FORMAT
+    path: str | None = field(default=None, compare=False)
+    fingerprint: str | None = field(default=None, compare=False)
     _compiled: dict[str, re.Pattern[str]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -148,14 +160,37 @@ class CleaningConfig:
         return m.end() if m and m.end() < len(title) else 0
 
 
+def default_cleaning_config_path() -> Path:
+    """The cleaning patterns that ship inside the package: ``stance/resources/cleaning.yaml``.
+
+    Returns:
+        Its path (pip installs packages as files, so the resource is a real file).
+
+    Raises:
+        StanceError: the file is missing from the installed package (a broken install).
+
+    Example:
+        >>> default_cleaning_config_path().name
+        'cleaning.yaml'
+    """
+    item = files(RESOURCE_PACKAGE) / RESOURCE_NAME
+    if not item.is_file():
+        raise StanceError(
+            f"the default cleaning patterns {RESOURCE_PACKAGE.replace('.', '/')}/{RESOURCE_NAME} are missing "
+            "from the installed package",
+            hint="reinstall stance (pip install --force-reinstall stance), or pass --config FILE",
+        )
+    return Path(str(item))
+
+
 def load_cleaning_config(path: str | Path | None = None) -> CleaningConfig:
-    """Load the cleaning patterns; the bundled ``configs/cleaning.yaml`` when no path is given.
+    """Load the cleaning patterns; the packaged ``stance/resources/cleaning.yaml`` when no path is given.
 
     Args:
         path: A YAML file with the keys of :class:`CleaningConfig`.
 
     Returns:
-        The validated config.
+        The validated config, with its path and fingerprint.
 
     Raises:
         StanceError: the file is missing, not YAML, has unknown keys or bad patterns.
@@ -164,22 +199,17 @@ def load_cleaning_config(path: str | Path | None = None) -> CleaningConfig:
         >>> load_cleaning_config().version
         'stance.cleaning.v1'
     """
-    if path is None:
-        if not DEFAULT_CONFIG_PATH.is_file():  # installed without the repository's configs/
-            logger.info("no configs/cleaning.yaml found; using general rules only")
-            return CleaningConfig()
-        path = DEFAULT_CONFIG_PATH
-    path = Path(path)
+    path = Path(path) if path is not None else default_cleaning_config_path()
     data = read_yaml(path, what="cleaning config", hint="check the --config path") or {}
     if not isinstance(data, dict):
-        raise StanceError(f"{path}: expected a mapping of rule groups", hint="see configs/cleaning.yaml")
+        raise StanceError(f"{path}: expected a mapping of rule groups", hint=_EXAMPLE_HINT)
     unknown = sorted(set(data) - _KNOWN_KEYS)
     if unknown:
         raise StanceError(
             f"{path}: unknown key(s) {', '.join(map(str, unknown))}",
             hint=f"allowed keys: {', '.join(sorted(_KNOWN_KEYS))}",
         )
-    kwargs: dict[str, Any] = {}
+    kwargs: dict[str, Any] = {"path": str(path), "fingerprint": "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()}
     for key, value in data.items():
         if key == "version":
             kwargs[key] = str(value)
@@ -187,9 +217,7 @@ def load_cleaning_config(path: str | Path | None = None) -> CleaningConfig:
         if value is None:
             value = []
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise StanceError(
-                f"{path}: {key} must be a list of strings, found {value!r}", hint="see configs/cleaning.yaml"
-            )
+            raise StanceError(f"{path}: {key} must be a list of strings, found {value!r}", hint=_EXAMPLE_HINT)
         kwargs[key] = tuple(value)
     try:
         return CleaningConfig(**kwargs)
@@ -197,14 +225,17 @@ def load_cleaning_config(path: str | Path | None = None) -> CleaningConfig:
         raise StanceError(f"{path}: {exc.message}", hint=exc.hint) from None
 
 
-def word_count(text: str) -> int:
-    """Number of words in a line.
+def word_count(text: str, *, cap: int | None = None) -> int:
+    """Number of words in a line; with ``cap``, at most ``cap + 1`` (enough for a comparison).
+
+    The cap keeps a 50 MB one-line document from being split into millions of words just to
+    learn that it has more than 40.
 
     Example:
-        >>> word_count("All news")
-        2
+        >>> word_count("All news"), word_count("one two three four", cap=2)
+        (2, 3)
     """
-    return len(text.split())
+    return len(text.split(None, cap) if cap is not None else text.split())
 
 
 def ends_like_sentence(text: str) -> bool:

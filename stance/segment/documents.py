@@ -81,6 +81,7 @@ def collect_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
         '000_195aff00a3928bad.txt'
     """
     files: list[Path] = []
+    seen: set[Path] = set()
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
@@ -102,7 +103,15 @@ def collect_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
             raise StanceError(f"input {path} does not exist", hint="check the path")
     if not files:
         raise StanceError("no input given", hint="name one or more files or folders")
-    return files
+    unique = []
+    for f in files:  # a file named twice, or named and inside a named folder, is read once
+        key = f.resolve()
+        if key in seen:
+            logger.warning("%s is named more than once; reading it once", f)
+            continue
+        seen.add(key)
+        unique.append(f)
+    return unique
 
 
 def decode_bytes(data: bytes, *, name: str) -> str:
@@ -124,6 +133,88 @@ def decode_bytes(data: bytes, *, name: str) -> str:
     """
     if not data.strip():
         raise StanceError(f"{name}: the file is empty", hint="remove it or add text to it")
+    marked = _decode_marked(data, name=name)
+    if marked is not None:
+        return marked
+    try:
+        return _check_text(data.decode("utf-8"), name=name)
+    except UnicodeDecodeError as exc:
+        utf8_error = f"not UTF-8 (byte {exc.start})"
+    repaired = _mostly_utf8(data, name=name)
+    if repaired is not None:
+        return _check_text(repaired, name=name)
+    from charset_normalizer import from_bytes  # imported here: only needed for non-UTF-8 files
+
+    # Candidates come best first; text without NUL bytes is not UTF-16/32, and an encoding
+    # that does not keep ASCII as ASCII (EBCDIC) would turn plain letters into other letters.
+    matches = [m for m in from_bytes(data) if m.encoding and _ascii_compatible(m.encoding)]
+    if matches:
+        best = matches[0]
+        # On short texts many code pages fit equally well; Windows-1252 is the most common
+        # legacy encoding of Western web text, so it wins a tie.
+        western = next(iter(from_bytes(data, cp_isolation=["cp1252"])), None)
+        if western is not None and western.encoding != best.encoding and western.chaos <= best.chaos + 0.01:
+            best = western
+        logger.warning("%s: %s; decoded as %s (a guess: check the text)", name, utf8_error, best.encoding)
+        return _check_text(str(best), name=name)
+    raise StanceError(
+        f"{name}: cannot decode the text: {utf8_error} and no other encoding fits",
+        hint="re-save the file as UTF-8",
+    )
+
+
+# At most this many invalid sequences, and fewer than the valid non-ASCII characters, make a
+# file "UTF-8 with a few bad bytes" rather than a file in another encoding.
+MAX_BAD_UTF8 = 32
+
+
+def _mostly_utf8(data: bytes, *, name: str) -> str | None:
+    """Decode UTF-8 with a few invalid bytes replaced by U+FFFD (one per invalid sequence).
+
+    A file that is valid UTF-8 apart from a stray byte (0xFF in a copy-paste) is UTF-8: a
+    charset guess would garble every other non-ASCII character ("Russia‚Äôs"). Returns
+    ``None`` when UTF-8 fails broadly: more than :data:`MAX_BAD_UTF8` invalid sequences, or
+    no more valid multi-byte characters than invalid ones (a legacy 8-bit file).
+    """
+    parts: list[str] = []
+    bad: list[tuple[int, int]] = []  # (byte offset, character offset) of each replacement
+    pos = chars = bad_bytes = 0
+    while True:
+        try:
+            tail = data[pos:].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            good = data[pos : pos + exc.start].decode("utf-8")
+            parts += [good, "\ufffd"]
+            chars += len(good)
+            bad.append((pos + exc.start, chars))
+            chars += 1
+            bad_bytes += exc.end - exc.start
+            pos += exc.end
+            if len(bad) > MAX_BAD_UTF8:
+                return None
+            continue
+        parts.append(tail)
+        break
+    non_ascii = len(data.translate(None, bytes(range(128))))  # ASCII bytes deleted
+    if non_ascii - bad_bytes <= bad_bytes:  # the valid non-ASCII bytes do not outnumber the bad ones
+        return None
+    where = ", ".join(f"byte {b} (character {c})" for b, c in bad[:5]) + (" ..." if len(bad) > 5 else "")
+    logger.warning(
+        "%s: %d invalid UTF-8 byte sequence(s) replaced by U+FFFD at %s; the rest is UTF-8",
+        name,
+        len(bad),
+        where,
+    )
+    return "".join(parts)
+
+
+def _decode_marked(data: bytes, *, name: str) -> str | None:
+    """Text with a byte-order mark, or UTF-16 without one; ``None`` for other files.
+
+    Raises:
+        StanceError: a BOM that the bytes after it contradict, or NUL bytes in a file that is
+            not UTF-16 (a binary file).
+    """
     for bom, encoding in (
         (codecs.BOM_UTF32_LE, "utf-32"),
         (codecs.BOM_UTF32_BE, "utf-32"),
@@ -140,33 +231,33 @@ def decode_bytes(data: bytes, *, name: str) -> str:
                     f"(byte {exc.start})",
                     hint="re-save the file as UTF-8",
                 ) from None
-    if b"\x00" in data[:8192]:
-        raise StanceError(
-            f"{name}: looks like a binary file (NUL bytes), not text",
-            hint="convert it to .txt, .md, .html or .jsonl first",
-        )
-    try:
-        return _check_text(data.decode("utf-8"), name=name)
-    except UnicodeDecodeError as exc:
-        utf8_error = f"not UTF-8 (byte {exc.start})"
-    from charset_normalizer import from_bytes  # imported here: only needed for non-UTF-8 files
-
-    # Candidates come best first; text without NUL bytes is not UTF-16/32, and an encoding
-    # that does not keep ASCII as ASCII (EBCDIC) would turn plain letters into other letters.
-    matches = [m for m in from_bytes(data) if m.encoding and _ascii_compatible(m.encoding)]
-    if matches:
-        best = matches[0]
-        # On short texts many code pages fit equally well; Windows-1252 is the most common
-        # legacy encoding of Western web text, so it wins a tie.
-        western = next(iter(from_bytes(data, cp_isolation=["cp1252"])), None)
-        if western is not None and western.encoding != best.encoding and western.chaos <= best.chaos + 0.01:
-            best = western
-        logger.info("%s: decoded as %s (not UTF-8)", name, best.encoding)
-        return _check_text(str(best), name=name)
+    if b"\x00" not in data[:8192]:
+        return None
+    bomless = _bomless_utf16(data)
+    if bomless is not None:
+        logger.warning("%s: UTF-16 without a byte-order mark (%s); decoded as such", name, bomless)
+        try:
+            return _check_text(data.decode(bomless), name=name)
+        except UnicodeDecodeError:
+            pass
     raise StanceError(
-        f"{name}: cannot decode the text: {utf8_error} and no other encoding fits",
-        hint="re-save the file as UTF-8",
+        f"{name}: looks like a binary file (NUL bytes), not text",
+        hint="convert it to .txt, .md, .html or .jsonl first",
     )
+
+
+def _bomless_utf16(data: bytes) -> str | None:
+    """``utf-16-le``/``utf-16-be`` when NUL bytes sit at every odd/even position of the sample
+    (Latin text saved as UTF-16 without a byte-order mark, as some Windows tools do), else ``None``."""
+    sample = data[: 8192 - 8192 % 2]
+    if len(sample) < 4:
+        return None
+    odd, even = sample[1::2], sample[0::2]
+    if odd.count(0) >= 0.9 * len(odd) and even.count(0) == 0:
+        return "utf-16-le"
+    if even.count(0) >= 0.9 * len(even) and odd.count(0) == 0:
+        return "utf-16-be"
+    return None
 
 
 def _ascii_compatible(encoding: str) -> bool:

@@ -21,13 +21,16 @@ General rules, in page order:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import functools
+import hashlib
 import re
 from dataclasses import dataclass, field
 
 from stance.segment.clean import CleaningConfig, ends_like_sentence, is_bullet_only, word_count
 from stance.segment.holders import attribution_line, clean_name, title_speaker
+from stance.segment.transcripts import TurnLabel, resolve_speaker_names, stage_directions, turn_label
 
 __all__ = ["Block", "Layout", "Paragraph", "analyze", "split_paragraphs"]
 
@@ -43,10 +46,8 @@ _DATE_LINE = re.compile(
     r"(?:[A-Z][a-z]+\.?\s+\d{1,2}(?:,?\s+\d{4})?|\d{1,2}\s+[A-Z][a-z]+\.?,?\s+\d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{2,4})"
     r"(?:,?\s+(?:at\s+)?\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*(?:UTC|GMT|MSK|CET|EST|PST)?\s*[+-]?\d{0,2}(?::\d{2})?)?)?$"
 )
-_TURN = re.compile(
-    r"(?P<label>(?P<name>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})(?P<role>(?:,\s*[^,:\"“”\n]{2,60}){0,3})):\s+(?=\S)"
-)
-_GENERIC_TURN_NAMES = {"question", "answer", "q", "a", "moderator", "host", "interviewer", "journalist", "reporter"}
+# Rules that remove a paragraph for where it stands or how it looks, not for what it says.
+_POSITIONAL_RULES = frozenset({"footer", "header_nav", "menu_block", "subheading", "before_title"})
 _TIMESTAMP = (
     r"\d{1,2}\s+[A-Z][a-z]+\s+\d{4},?\s+\d{1,2}\s*:\s*\d{2}"
     r"|\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}(?::\d{2})?"
@@ -54,6 +55,11 @@ _TIMESTAMP = (
 )
 _AUTHOR_TIME = re.compile(rf"^(?P<indent>[ \t]*)(?P<author>\S.{{0,80}}?)\s+(?P<time>{_TIMESTAMP})\s*$")
 _SPACES = re.compile(r"\s+")
+_ALNUM = re.compile(r"\w")
+_NON_SPACE = re.compile(r"\S")
+_WORD = re.compile(r"\S+")
+_LONG_PARAGRAPH = 20_000
+_ODD_SPACE = re.compile(r"[^\S ]| \s")  # whitespace other than single spaces
 # A title never ends with a full stop (it may end with "?", "!", a quote or nothing).
 _ENDS_WITH_PERIOD = re.compile(r"[.…][\"'”’»)\]]*\s*$")
 
@@ -83,6 +89,7 @@ class Block:
     comment_time: str | None = None
     quoted_by: str | None = None  # a "- said Name." line after this block names its speaker
     turn: int | None = None  # blocks of one transcript turn share this number
+    speaker_label: str | None = None  # the turn label's name as written ("KENNEDY")
     whole: bool = False  # a title: one statement, not split into sentences
 
 
@@ -128,19 +135,23 @@ def split_paragraphs(text: str, *, markdown: bool = False) -> list[Paragraph]:
         if nl < 0:
             nl = n
         line_start, line_end = pos, nl
-        stripped = text[line_start:line_end].strip()
-        if not stripped:
+        # Offsets, not copies: a 50 MB line must not be copied several times, and a long
+        # paragraph of wrapped lines must not be copied again for every line (quadratic).
+        first_char = _NON_SPACE.search(text, line_start, line_end)
+        if first_char is None:
             if cur is not None:
                 paragraphs.append(Paragraph(cur[0], cur[1], len(paragraphs), cur[2]))
                 cur = None
             prev_blank = True
         else:
-            s = line_start + (len(text[line_start:line_end]) - len(text[line_start:line_end].lstrip()))
-            e = line_end - (len(text[line_start:line_end]) - len(text[line_start:line_end].rstrip()))
+            s = first_char.start()
+            e = line_end
+            while text[e - 1].isspace():
+                e -= 1
             indent = len(text[line_start:s].expandtabs(4))
             join = False
             if cur is not None and not prev_blank:
-                prev_text = text[cur[0] : cur[1]]
+                prev_text = text[cur[0] : cur[0] + 1] + text[max(cur[0] + 1, cur[1] - 200) : cur[1]]  # head and tail
                 first = text[s]
                 if markdown:
                     join = not re.match(r"(?:[#>*+-]|\d+[.)])\s", text[s : s + 4]) and not prev_text.startswith("#")
@@ -166,7 +177,7 @@ def split_paragraphs(text: str, *, markdown: bool = False) -> list[Paragraph]:
 
 def _short_unpunctuated(line: str, max_words: int) -> bool:
     return (
-        word_count(line) <= max_words and not ends_like_sentence(line) and not line.rstrip().endswith((",", ":", ";"))
+        word_count(line, cap=max_words) <= max_words and not ends_like_sentence(line) and not line.rstrip().endswith((",", ":", ";"))
     )
 
 
@@ -178,8 +189,23 @@ def _norm(text: str) -> str:
 
 
 def _dup_key(text: str) -> str:
-    """The key under which repeated paragraphs are recognised (spacing, case and final stop ignored)."""
-    return " ".join(text.split()).rstrip(".!?…").lower()
+    """The key under which repeated paragraphs are recognised (spacing, case and final stop ignored).
+
+    A long paragraph's key is a digest of its words, computed word by word: normalising a
+    50 MB paragraph as one string built a list of every piece (about 17 bytes per byte).
+    """
+    if len(text) > _LONG_PARAGRAPH:
+        h = hashlib.blake2b(digest_size=16)
+        prev = None
+        for m in _WORD.finditer(text):
+            if prev is not None:
+                h.update(prev.lower().encode("utf-8") + b" ")
+            prev = m.group(0)
+        h.update((prev or "").rstrip(".!?…").lower().encode("utf-8"))
+        return "\x00" + h.hexdigest()
+    if _ODD_SPACE.search(text):
+        text = _SPACES.sub(" ", text)
+    return text.strip().rstrip(".!?…").lower()
 
 
 def _normalise_time(raw: str) -> str:
@@ -230,6 +256,8 @@ def analyze(text: str, config: CleaningConfig, *, markdown: bool = False, known_
     analysis.title_blocks(title, standfirst)
     analysis.body([p for p in article[header_end:footer_start] if p.index not in analysis.removed], standfirst)
     analysis.comments(thread)
+    analysis.resolve_speakers()
+    analysis.keep_only_content()
     layout = analysis.layout
     layout.blocks.sort(key=lambda b: b.start)
     layout.removed.sort()
@@ -277,6 +305,23 @@ class _Analysis:
             return False
         return _norm(t) == self.known or _norm(t[self.config.title_prefix_length(t) :]) == self.known
 
+    def keep_only_content(self) -> None:
+        """Cleaning never removes a document's only content: without any block, restore the
+        paragraphs that position-based rules removed (a one-paragraph export without final
+        punctuation is the article, not a footer)."""
+        if self.layout.blocks:
+            return
+        restore = sorted(i for i, rule in self.removed.items() if rule in _POSITIONAL_RULES)
+        if not restore:
+            return
+        by_index = {p.index: p for p in self.paras}
+        kept = {(by_index[i].start, by_index[i].end) for i in restore}
+        self.layout.removed = [r for r in self.layout.removed if (r[0], r[1]) not in kept or r[2] not in _POSITIONAL_RULES]
+        for i in restore:
+            del self.removed[i]
+            p = by_index[i]
+            self.layout.blocks.append(Block(self._dateline(p, self.line[i]), p.end, i, "body"))
+
     def split_thread(self) -> tuple[list[Paragraph], list[Paragraph]]:
         """Article paragraphs and comment-thread paragraphs (from the first comment header on)."""
         heads = [i for i, p in enumerate(self.paras) if _comment_header(self.line[p.index], self.status)]
@@ -285,7 +330,7 @@ class _Analysis:
         start = heads[0] if heads else stamped[0] if len(stamped) >= 2 else len(self.paras)
         article = self.paras[:start]
         # A transcript has several turn labels; a single "Name: ..." line is a headline or a sentence.
-        self.transcript = sum(1 for p in article if _turn_label(self.line[p.index])) >= 2
+        self.transcript = _is_transcript([tm for p in article if (tm := _turn_label(self.line[p.index]))])
         return article, self.paras[start:]
 
     def header(self, article: list[Paragraph]) -> tuple[int, Paragraph | None, list[Paragraph]]:
@@ -329,7 +374,7 @@ class _Analysis:
                     self.remove(p, "header_nav")
                 elif _DATELINE.match(t) or (self.transcript and _turn_label(t)) or _ENDS_WITH_PERIOD.search(t):
                     return i - 1, title, standfirst
-                elif word_count(t) <= 40:
+                elif word_count(t, cap=40) <= 40:
                     title = p
                 else:
                     return i - 1, title, standfirst
@@ -358,12 +403,17 @@ class _Analysis:
             rule = self.rule(p)
             if rule:
                 self.remove(p, rule)
-            elif ends_like_sentence(self.line[p.index]):
+            elif ends_like_sentence(self.line[p.index]) or self._spoken_turn(self.line[p.index]):
                 break
             else:
                 self.remove(p, "footer")
             footer_start = j
         return footer_start
+
+    def _spoken_turn(self, t: str) -> bool:
+        """A turn of a transcript whose labels cannot be a book title ("KENNEDY: Thank you")."""
+        tm = _turn_label(t) if self.transcript else None
+        return tm is not None and tm.kind != "titled"
 
     def title_blocks(self, title: Paragraph | None, standfirst: list[Paragraph]) -> None:
         """The title (one statement, a prefix such as "Breaking!" cut off) and the standfirst."""
@@ -401,7 +451,7 @@ class _Analysis:
         """Classify the article body: turns, subheadings, attribution lines, duplicates, paragraphs."""
         layout, line = self.layout, self.line
         turn_matches = {p.index: m for p in body if (m := _turn_label(line[p.index]))} if self.transcript else {}
-        transcript = len(turn_matches) >= 2
+        transcript = _is_transcript(list(turn_matches.values()))
         seen = {_dup_key(line[p.index]) for p in standfirst}  # a standfirst repeated in the body is kept once
         speaker: str | None = None
         turn_no: int | None = None
@@ -420,26 +470,57 @@ class _Analysis:
             start = self._dateline(p, t)
             if transcript and p.index in turn_matches:
                 tm = turn_matches[p.index]
-                speaker = clean_name(tm.group("name")) or tm.group("name")
+                speaker = tm.name if tm.kind in ("caps", "role") else (clean_name(tm.name) or tm.name)
                 turn_no = p.index
-                layout.speakers.append((speaker, tm.group("role").strip(" ,"), p.start))
-                layout.removed.append((p.start, p.start + tm.end(), "turn_label"))
-                layout.blocks.append(Block(p.start + tm.end(), p.end, p.index, "turn", speaker=speaker, turn=turn_no))
+                layout.speakers.append((speaker, tm.note, p.start))
+                layout.removed.append((p.start, p.start + tm.end, "turn_label"))
+                self.content(Block(p.start + tm.end, p.end, p.index, "turn", speaker=speaker, turn=turn_no))
+                continue
+            if _only_stage_directions(self.text, start, p.end):
+                self.remove(p, "stage_direction")
                 continue
             if (_short_unpunctuated(t, 8) and not t.rstrip().endswith((",", ":"))) or p.index in self.headings:
                 self.remove(p, "subheading")
                 continue
             key = _dup_key(self.text[start : p.end])
-            if word_count(key) >= 6 and key in seen:
+            if (key.startswith("\x00") or word_count(key, cap=6) >= 6) and key in seen:
                 self.remove(p, "duplicate")
                 continue
             seen.add(key)
             if speaker is not None:
-                layout.blocks.append(Block(start, p.end, p.index, "turn", speaker=speaker, turn=turn_no))
+                self.content(Block(start, p.end, p.index, "turn", speaker=speaker, turn=turn_no))
             elif opening:  # a press conference opens with the statement of the person in the title
-                layout.blocks.append(Block(start, p.end, p.index, "turn", speaker=opening, turn=-1))
+                self.content(Block(start, p.end, p.index, "turn", speaker=opening, turn=-1))
             else:
-                layout.blocks.append(Block(start, p.end, p.index, "body"))
+                self.content(Block(start, p.end, p.index, "body"))
+
+    def content(self, block: Block) -> None:
+        """Add a content block, cut around stage directions ("(APPLAUSE)"), which are not statements."""
+        if block.start >= block.end:
+            return
+        if self.text.find("(", block.start, block.end) < 0 and self.text.find("[", block.start, block.end) < 0:
+            self.layout.blocks.append(block)
+            return
+        pos = block.start
+        for s, e in stage_directions(self.text, block.start, block.end):
+            self.layout.removed.append((s, e, "stage_direction"))
+            if _ALNUM.search(self.text, pos, s):
+                self.layout.blocks.append(dataclasses.replace(block, start=pos, end=s))
+            pos = e
+        if _ALNUM.search(self.text, pos, block.end):
+            self.layout.blocks.append(dataclasses.replace(block, start=pos, end=block.end))
+
+    def resolve_speakers(self) -> None:
+        """Give turns the speaker's full name where the transcript introduces it (label kept)."""
+        layout = self.layout
+        if not layout.speakers:
+            return
+        names = resolve_speaker_names(self.text, [name for name, _, _ in layout.speakers])
+        for block in layout.blocks:
+            if block.section == "turn" and block.turn != -1 and block.speaker in names:
+                block.speaker_label = block.speaker
+                block.speaker = names[block.speaker]
+        layout.speakers = [(names.get(name, name), role, pos) for name, role, pos in layout.speakers]
 
     def comments(self, thread: list[Paragraph]) -> None:
         """Comments: author and time from header lines, nesting from indentation (ids "1", "1.1", ...)."""
@@ -479,16 +560,41 @@ class _Analysis:
             self.layout.blocks.append(Block(p.start, p.end, p.index, "comment", **current))
 
 
+def _is_transcript(labels: list[TurnLabel]) -> bool:
+    """Whether turn labels make a transcript: at least two, and someone speaks twice, a role
+    label (Q:, QUESTION:) takes part, or the labels give full names ("Jane Roe, minister:").
+    Run-in headlines in capitals ("HUFFPOLLSTER: ...", "UN: ...") each appear once, so a news
+    article with two of them is not a conversation."""
+    if len(labels) < 2:
+        return False
+    names = [label.name.lower() for label in labels]
+    if len(set(names)) < len(names) or any(label.is_role for label in labels):
+        return True
+    return sum(1 for label in labels if label.kind != "caps") >= 2
+
+
+def _only_stage_directions(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` holds nothing but stage directions ("(APPLAUSE)")."""
+    if text[start : start + 1] not in ("(", "["):
+        return False
+    pos = start
+    for s, e in stage_directions(text, start, end):
+        if text[pos:s].strip():
+            return False
+        pos = e
+    return pos > start and not text[pos:end].strip()
+
+
 def _better_title_follows(article: list[Paragraph], i: int, line: dict[int, str], removed: dict[int, str]) -> bool:
     """Whether a headline-like line with more words comes after the short line ``article[i]``."""
-    words = word_count(line[article[i].index])
+    words = word_count(line[article[i].index], cap=64)
     for p in article[i + 1 : i + 6]:
         if p.index in removed:
             continue
         t = line[p.index]
         if _DATELINE.match(t) or _turn_label(t) or _ENDS_WITH_PERIOD.search(t) or _DATE_LINE.match(t):
             return False
-        if word_count(t) > words:
+        if word_count(t, cap=words) > words:
             return True
     return False
 
@@ -498,15 +604,6 @@ def _adjacent(text: str, a: Paragraph, b: Paragraph) -> bool:
     return text.count("\n", a.end, b.start) <= 1
 
 
-def _turn_label(t: str) -> re.Match[str] | None:
-    """A transcript turn label at the start of a paragraph: "Question:", "Sergey Lavrov, Russian Minister ...:"."""
-    m = _TURN.match(t)
-    if not m:
-        return None
-    name = m.group("name")
-    words = name.split()
-    if name.lower() in _GENERIC_TURN_NAMES:
-        return m
-    if len(words) < 2 or word_count(m.group("label")) > 14:
-        return None
-    return m
+def _turn_label(t: str) -> TurnLabel | None:
+    """A transcript turn label at the start of a paragraph (see :mod:`stance.segment.transcripts`)."""
+    return turn_label(t)
