@@ -92,6 +92,8 @@ class TfidfParams:
             predictions) or ``none``.
         calibration_folds: Folds for the calibration.
         max_iter: Solver iterations.
+        select: ``grid`` (choose character n-grams, ``C`` and class weighting on the validation
+            split, or by cross-validation inside train) or ``none`` (use the values given).
     """
 
     word_ngrams: tuple[int, int] = (1, 2)
@@ -107,6 +109,7 @@ class TfidfParams:
     calibration: str = "temperature"
     calibration_folds: int = 3
     max_iter: int = 2000
+    select: str = "grid"
 
     def __post_init__(self) -> None:
         where = "tfidf params"
@@ -128,6 +131,8 @@ class TfidfParams:
                               hint="use temperature, sigmoid, isotonic or none")
         _check_range(where, "calibration_folds", self.calibration_folds, low=2)
         _check_range(where, "max_iter", self.max_iter, low=1)
+        if self.select not in ("grid", "none"):
+            raise StanceError(f"{where}: select = {self.select!r} is not allowed", hint="use grid or none")
 
 
 @dataclass(frozen=True)
