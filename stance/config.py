@@ -159,6 +159,9 @@ class TransformerParams:
         patience: Early stopping after this many validations without macro-F1 improvement.
         progress: Show tqdm progress bars.
         threads: torch threads (``None`` = torch default).
+        recipe: ``finetune`` (mean pooling + linear head, full fine-tuning, early stopping) or
+            ``setfit`` (contrastive fine-tuning of the encoder, then a logistic-regression head).
+        setfit_steps: Contrastive steps of the ``setfit`` recipe.
     """
 
     base_model: str | None = None
@@ -179,9 +182,14 @@ class TransformerParams:
     patience: int = 2
     progress: bool = True
     threads: int | None = None
+    recipe: str = "finetune"
+    setfit_steps: int = 200
 
     def __post_init__(self) -> None:
         where = "transformer params"
+        if self.recipe not in ("finetune", "setfit"):
+            raise StanceError(f"{where}: recipe = {self.recipe!r} is not allowed", hint="use finetune or setfit")
+        _check_range(where, "setfit_steps", self.setfit_steps, low=1)
         _check_range(where, "max_length", self.max_length, low=8, high=512)
         _check_range(where, "epochs", self.epochs, low=1)
         if self.max_steps is not None:
