@@ -401,7 +401,11 @@ class TfidfStanceClassifier(ClassifierMixin, BaseEstimator):
         elif self.select != "none":
             raise StanceError(f"tfidf select = {self.select!r} is not allowed", hint="use grid or none")
         self.chosen_params_ = {**self.get_params(), **chosen}
-        self.pipeline_ = self._build(labels, **chosen).fit(rows, labels)
+        fitted = self.training_log_.pop("_fitted", None) if self.training_log_ else None
+        if fitted is not None and self.calibration == "none":  # the grid already fitted it on these rows
+            self.pipeline_ = Pipeline([("features", fitted[0]), ("clf", fitted[1])])
+        else:
+            self.pipeline_ = self._build(labels, **chosen).fit(rows, labels)
         self.classes_ = np.asarray(self.pipeline_.classes_, dtype=object)
         return self
 

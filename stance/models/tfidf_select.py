@@ -8,6 +8,7 @@ Only validation rows (or held-out folds of the training rows) are scored; test r
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from typing import Any
@@ -78,14 +79,18 @@ def select_settings(est: Any, rows: Any, labels: np.ndarray,
     char_options = (None, tuple(est.char_ngrams) if est.char_ngrams else DEFAULT_CHAR_NGRAMS)
     names = sorted(set(labels))
     scores: dict[tuple, list[float]] = {}
+    fitted: dict[tuple, tuple[Any, Any]] = {}
+    weight = est.class_weight
     for train_rows, train_y, eval_rows, eval_y in parts:
         for char in char_options:
             feats = est._features(char_ngrams=char).fit(train_rows, train_y)
             Xt, Xe = feats.transform(train_rows), feats.transform(eval_rows)
-            weight = est.class_weight
+            linear = est._linear().set_params(warm_start=True)  # each C starts from the previous solution
             for C in GRID["C"]:
-                pred = est._linear(C=C).fit(Xt, train_y).predict(Xe)
-                scores.setdefault((char, C, weight), []).append(_macro_f1(eval_y, pred, names))
+                linear.set_params(C=C).fit(Xt, train_y)
+                scores.setdefault((char, C, weight), []).append(_macro_f1(eval_y, linear.predict(Xe), names))
+                if validation is not None and len(parts) == 1:
+                    fitted[(char, C, weight)] = (feats, copy.deepcopy(linear).set_params(warm_start=False))
     table = [{"char_ngrams": list(k[0]) if k[0] else None, "C": k[1], "class_weight": k[2],
               "macro_f1": round(float(np.mean(v)), 4)} for k, v in scores.items()]
     if not table:
@@ -98,4 +103,7 @@ def select_settings(est: Any, rows: Any, labels: np.ndarray,
            "chosen": {k: (list(v) if isinstance(v, tuple) else v) for k, v in chosen.items()},
            "selection_seconds": round(time.perf_counter() - started, 1)}
     logger.info("tfidf settings chosen on %s: %s", how, log["chosen"])
+    key = (chosen["char_ngrams"], chosen["C"], chosen["class_weight"])
+    if key in fitted:  # fitted on exactly the training rows: the caller may reuse it instead of refitting
+        log["_fitted"] = fitted[key]
     return chosen, log

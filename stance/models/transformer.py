@@ -469,9 +469,16 @@ class TransformerStanceClassifier(ClassifierMixin, BaseEstimator):
             encoder.config.label2id = {str(c): i for i, c in enumerate(self.classes_)}
             encoder.save_pretrained(model_dir)
             self.tokenizer_.save_pretrained(model_dir)
+            from transformers.utils import logging as hf_logging
+
+            verbosity = hf_logging.get_verbosity()
+            hf_logging.set_verbosity_error()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 body = Transformer(str(model_dir), max_seq_length=self.max_length)
+            hf_logging.set_verbosity(verbosity)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
                 head = self.model_.head
                 dense = Dense(head.in_features, head.out_features, activation_function=torch.nn.Identity(),
                               init_weight=head.weight.detach().clone(), init_bias=head.bias.detach().clone())
@@ -512,9 +519,16 @@ class TransformerStanceClassifier(ClassifierMixin, BaseEstimator):
 
         from sentence_transformers import SentenceTransformer
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            st = SentenceTransformer(str(model_dir), device="cpu")
+        from transformers.utils import logging as hf_logging
+
+        verbosity = hf_logging.get_verbosity()
+        hf_logging.set_verbosity_error()  # the unused [CLS] pooler is not saved: "missing" is expected
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                st = SentenceTransformer(str(model_dir), device="cpu")
+        finally:
+            hf_logging.set_verbosity(verbosity)
         modules = list(st)
         if len(modules) != 3 or getattr(modules[1], "pooling_mode", "mean") != "mean" or not hasattr(modules[2], "linear"):
             raise StanceError(f"{model_dir}: not a stance classifier folder (expected Transformer, mean Pooling, Dense)",
