@@ -49,8 +49,9 @@ def test_finetune_recipe_steps_saves_a_sentence_transformers_folder(tmp_path: Pa
 
     folder = _save(clf, tmp_path)
     assert (folder / "modules.json").is_file() and (folder / "2_Dense").is_dir()
-    loaded = load_model(folder)
-    assert list(loaded.classes_) == list(clf.classes_)
+    model = load_model(folder)
+    assert list(model.classes_) == list(clf.classes_)
+    loaded = model.estimator
     assert np.allclose(loaded.predict_proba(Xv), proba, atol=1e-5)
     # a standard library loads it: sentence-transformers gives the logits of "target [SEP] statement"
     st = SentenceTransformer(str(folder), device="cpu")
