@@ -114,6 +114,13 @@ class TargetTextFeatures(TransformerMixin, BaseEstimator):
         self.vectorizers_ = [v.fit(unique) for v in self._vectorizers(len(unique))]
         self.n_text_features_ = int(sum(len(v.vocabulary_) for v in self.vectorizers_))
         self.targets_ = sorted(set(targets))
+        weights = self.n_text_features_ * (len(self.targets_) + 1)
+        if self.target_features and weights > MAX_TARGET_BLOCK_FEATURES:
+            raise StanceError(
+                f"{len(self.targets_)} targets × {self.n_text_features_} text features would need {weights:,} weights "
+                f"per class (more than {MAX_TARGET_BLOCK_FEATURES:,}: tens of GB)",
+                hint="set target_features: false in the config (many targets: the shared block and mention "
+                     "features transfer), or lower max_features")
         return self
 
     def vectorize_texts(self, texts: Sequence[str]) -> sp.csr_matrix:
@@ -509,6 +516,9 @@ class TfidfStanceClassifier(ClassifierMixin, BaseEstimator):
 
 
 MASK_TOKEN = " zztopic "
+#: Cap on the size of the per-target block (text features × targets): above it the dense weights
+#: of the linear model would not fit in memory (VAST's 4,000 targets × 200,000 features did not).
+MAX_TARGET_BLOCK_FEATURES = 50_000_000
 
 
 @functools.lru_cache(maxsize=4096)
