@@ -59,3 +59,17 @@ def test_train_writes_the_choice_into_metadata_and_card(tmp_path) -> None:
     assert meta["training"]["selected_on"].startswith("validation split")
     card = (tmp_path / "model" / "README.md").read_text(encoding="utf-8")
     assert "## Selection: grid on validation split" in card and f"Chosen: {meta['training']['chosen']}" in card
+
+
+def test_a_per_target_block_too_large_to_hold_is_refused(monkeypatch) -> None:
+    import pytest
+
+    import stance.models.tfidf as tfidf
+    from stance.errors import StanceError
+
+    X, y = _rows("train")
+    monkeypatch.setattr(tfidf, "MAX_TARGET_BLOCK_FEATURES", 100)
+    with pytest.raises(StanceError, match="targets ×") as err:
+        TfidfStanceClassifier(min_df=1, select="none").fit(X, y)
+    assert "target_features: false" in err.value.hint
+    TfidfStanceClassifier(min_df=1, select="none", target_features=False).fit(X, y)  # the way out works
