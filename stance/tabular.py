@@ -267,7 +267,7 @@ def build_table_dataset(path: str | os.PathLike[str], *, text_field: str = "text
         role_field: Optional column with the argument role (Claim / Premise / None).
         doc_field: Optional column grouping rows into documents (kept in one split); default: the text.
         id_field: Optional column of unique row ids; default ``"{statement_id}|{target}"``.
-        schema: Label schema (default: the bundled one).
+        schema: Label schema (default: the packaged template's role and stance names).
         options: :class:`stance.dataset.DatasetOptions` for rows without a split.
 
     Raises:
@@ -286,10 +286,13 @@ def build_table_dataset(path: str | os.PathLike[str], *, text_field: str = "text
     from stance.dataset.build import _label_counts
     from stance.dataset.features import features as dataset_features
     from stance.dataset.features import to_dataset
-    from stance.schema import load_schema
-
     p = Path(path)
-    schema = schema if schema is not None else load_schema(None)
+    if schema is None:  # labels only need the generic role and stance names of the packaged template
+        import yaml
+
+        from stance.schema import render_schema, schema_from_dict
+
+        schema = schema_from_dict(yaml.safe_load(render_schema()), where="the packaged schema template")
     options = options or DatasetOptions()
     df = read_table(p)
     fields = {"text_field": text_field, "target_field": target_field, "label_field": label_field,

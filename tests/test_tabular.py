@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -23,6 +24,7 @@ ROWS = [
     ("Officials met in Moscow.", "Peace treaty", "neutral", "test"),
 ]
 MAP = "pro=Favor,con=Against,neutral=None"
+REPO = Path(__file__).resolve().parents[1]
 
 
 def _frame() -> pd.DataFrame:
@@ -52,7 +54,7 @@ def test_each_format_gives_the_export_dataset_shape(tmp_path, suffix):
     from stance.dataset.features import features
     from stance.schema import load_schema
 
-    assert train.features == features(load_schema(None), "pair")  # same typed columns as an export
+    assert train.features == features(load_schema(REPO / "seeds" / "schema.yaml"), "pair")  # same typed columns as an export
     first = train.filter(lambda r: r["text"].startswith("Tokyo"))[0]
     assert first["target"] == first["target_text"] == "Kuril sovereignty"
     assert train.features["stance"].int2str(first["stance"]) == "Against"

@@ -46,7 +46,7 @@ def test_without_validation_rows_it_cross_validates_inside_train() -> None:
 
 def test_train_writes_the_choice_into_metadata_and_card(tmp_path) -> None:
     from stance.tabular import load_labelled_table
-    from stance.train import train
+    from stance.training import train
 
     rows = fixture_rows()
     table = pd.DataFrame({"text": [r["text"] for r in rows], "target": [r["target_text"] for r in rows],

@@ -46,7 +46,7 @@ def _read(
 def _load_schema(path: Optional[Path]) -> Any:
     from stance.schema import load_schema
 
-    return load_schema(path)
+    return None if path is None else load_schema(path)
 
 
 def _fmt(x: Any) -> str:
