@@ -69,10 +69,16 @@ def macro_f1(gold: np.ndarray, pred: np.ndarray, labels: list[str]) -> float:
     return float(f1_score(gold, pred, labels=labels, average="macro", zero_division=0))
 
 
-def run_fold(corpus: Any, topic: str, config: TrainConfig, *, frozen_cache: dict | None, progress: bool) -> dict[str, Any]:
-    """Train on the other topics' train rows (early stopping on their val rows), test on ``topic``'s test rows."""
+def run_fold(corpus: Any, topic: str, config: TrainConfig, *, frozen_cache: dict | None, progress: bool,
+             train_rows: int | None = None) -> dict[str, Any]:
+    """Train on the other topics' train rows (early stopping on their val rows), test on ``topic``'s test rows.
+
+    With ``train_rows``, a seeded random sample of that many training rows is used (CPU-bound runs).
+    """
     other = corpus["file_topic"] != topic
     train = corpus[other & (corpus["set"] == "train")]
+    if train_rows and train_rows < len(train):
+        train = train.sample(n=train_rows, random_state=config.seed)
     val = corpus[other & (corpus["set"] == "val")]
     test = corpus[(corpus["file_topic"] == topic) & (corpus["set"] == "test")]
     model = build_model(config, **({"progress": progress} if config.model == "transformer" else {}))
@@ -80,8 +86,9 @@ def run_fold(corpus: Any, topic: str, config: TrainConfig, *, frozen_cache: dict
     if config.model == "transformer":
         model.fit(train[["text", "target"]], train["label"].to_numpy(),
                   validation=(val[["text", "target"]], val["label"].to_numpy()), frozen_cache=frozen_cache)
-    else:  # no model selection for the TF-IDF baseline: fixed hyperparameters, val rows unused
-        model.fit(train[["text", "target"]], train["label"].to_numpy())
+    else:  # settings chosen on the other topics' val rows (select: grid), never on test rows
+        model.fit(train[["text", "target"]], train["label"].to_numpy(),
+                  validation=(val[["text", "target"]], val["label"].to_numpy()))
     train_s = time.perf_counter() - started
     started = time.perf_counter()
     pred = model.predict(test[["text", "target"]])
@@ -119,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", type=Path, default=None, help="Training config YAML (configs/).")
     parser.add_argument("--epochs", type=int, default=None, help="Override the config's epochs (transformer).")
     parser.add_argument("--max-steps", type=int, default=None, help="Cap optimisation steps per fold (transformer).")
+    parser.add_argument("--train-rows", type=int, default=None,
+                        help="Train each fold on a seeded sample of this many training rows (CPU-bound runs; recorded).")
     parser.add_argument("--out", type=Path, default=Path("ukp-results.json"), help="Results JSON (updated per fold).")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
@@ -137,11 +146,13 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {}
     if args.out.is_file():
         previous = read_json(args.out)
-        if previous.get("config") == config.to_dict():
+        if previous.get("config") == config.to_dict() and previous.get("train_rows_sample") == args.train_rows:
             results = previous
             logger.info("resuming %s: %s already done", args.out, ", ".join(previous.get("folds", {})))
     results.setdefault("benchmark", "UKP Sentential Argument Mining, cross-topic (SOURCE.md protocol)")
     results["config"] = config.to_dict()
+    results["train_rows_sample"] = args.train_rows
+    results["selection"] = "only the other topics' val rows were used for any choice (grid, early stopping); test rows only scored"
     results["machine"] = f"{platform.node()} {platform.processor() or platform.machine()}, {os.cpu_count()} cores, CPU only"
     results.setdefault("folds", {})
     frozen_cache: dict = {}  # frozen-layer outputs per (topic, sentence), shared by every fold
@@ -149,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
         if topic in results["folds"]:
             continue
         logger.info("fold %s: training %s", topic, config.model)
-        fold = run_fold(corpus, topic, config, frozen_cache=frozen_cache, progress=not args.no_progress)
+        fold = run_fold(corpus, topic, config, frozen_cache=frozen_cache, progress=not args.no_progress,
+                        train_rows=args.train_rows)
         results["folds"][topic] = fold
         results["summary"] = summarise(results["folds"])
         results["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())

@@ -92,6 +92,8 @@ class TfidfParams:
             predictions) or ``none``.
         calibration_folds: Folds for the calibration.
         max_iter: Solver iterations.
+        select: ``grid`` (choose character n-grams, ``C`` and class weighting on the validation
+            split, or by cross-validation inside train) or ``none`` (use the values given).
     """
 
     word_ngrams: tuple[int, int] = (1, 2)
@@ -107,6 +109,7 @@ class TfidfParams:
     calibration: str = "temperature"
     calibration_folds: int = 3
     max_iter: int = 2000
+    select: str = "grid"
 
     def __post_init__(self) -> None:
         where = "tfidf params"
@@ -128,6 +131,8 @@ class TfidfParams:
                               hint="use temperature, sigmoid, isotonic or none")
         _check_range(where, "calibration_folds", self.calibration_folds, low=2)
         _check_range(where, "max_iter", self.max_iter, low=1)
+        if self.select not in ("grid", "none"):
+            raise StanceError(f"{where}: select = {self.select!r} is not allowed", hint="use grid or none")
 
 
 @dataclass(frozen=True)
@@ -154,6 +159,9 @@ class TransformerParams:
         patience: Early stopping after this many validations without macro-F1 improvement.
         progress: Show tqdm progress bars.
         threads: torch threads (``None`` = torch default).
+        recipe: ``finetune`` (mean pooling + linear head, full fine-tuning, early stopping) or
+            ``setfit`` (contrastive fine-tuning of the encoder, then a logistic-regression head).
+        setfit_steps: Contrastive steps of the ``setfit`` recipe.
     """
 
     base_model: str | None = None
@@ -174,9 +182,14 @@ class TransformerParams:
     patience: int = 2
     progress: bool = True
     threads: int | None = None
+    recipe: str = "finetune"
+    setfit_steps: int = 200
 
     def __post_init__(self) -> None:
         where = "transformer params"
+        if self.recipe not in ("finetune", "setfit"):
+            raise StanceError(f"{where}: recipe = {self.recipe!r} is not allowed", hint="use finetune or setfit")
+        _check_range(where, "setfit_steps", self.setfit_steps, low=1)
         _check_range(where, "max_length", self.max_length, low=8, high=512)
         _check_range(where, "epochs", self.epochs, low=1)
         if self.max_steps is not None:

@@ -172,7 +172,7 @@ def train(data_dir: str | os.PathLike[str], model_dir: str | os.PathLike[str], *
         model.fit(tr.X, tr.y, validation=validation)
     else:
         model = build_model(config)
-        model.fit(tr.X, tr.y)
+        model.fit(tr.X, tr.y, validation=validation)
     targets = {str(i): str(t) for i, t in zip(tr.X["target_id"], tr.X["target"])}
     meta = make_metadata(
         kind=config.model, task=config.task, labels=tr.labels, config=config.to_dict(),

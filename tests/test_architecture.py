@@ -45,7 +45,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("studio",),
     ("export",),
     ("agreement",),
-    ("dataset",),
+    ("dataset", "tabular"),
     ("adjudication",),
     ("models",),
     ("training", "evaluation"),

@@ -135,45 +135,7 @@ def test_not_a_model_folder(tmp_path: Path) -> None:
         load_model(tmp_path)
 
 
-@pytest.mark.slow
-def test_transformer_trains_saves_and_loads_with_pipeline(tmp_path: Path) -> None:
-    import torch
-    from transformers import pipeline
-
-    X, y = _rows("train")
-    Xv, yv = _rows("validation")
-    cfg = TrainConfig(model="transformer").replace(params={"max_steps": 3, "epochs": 1, "batch_size": 8,
-                                                           "max_length": 48, "freeze_layers": 4, "eval_every": 2,
-                                                           "progress": False})
-    clf = build_model(cfg)
-    clf.fit(X, y, validation=(Xv, yv))
-    assert clf.training_log_["steps"] == 3 and len(clf.training_log_["evaluations"]) == 2
-    # the pooler starts as the identity, then trains: it is no longer random noise, nor untouched
-    proba = clf.predict_proba(Xv)
-    assert proba.shape == (len(Xv), 3) and np.allclose(proba.sum(axis=1), 1, atol=1e-5)
-
-    folder = _save(clf, tmp_path, "transformer")
-    assert (folder / "README.md").read_text().startswith("---")
-    loaded = load_model(folder)
-    assert list(loaded.classes_) == list(clf.classes_)
-    assert np.allclose(loaded.predict_proba(Xv), proba, atol=1e-6)
-
-    pipe = pipeline("text-classification", model=str(folder), top_k=None)
-    out = pipe({"text": Xv.target[0], "text_pair": Xv.text[0]})
-    by_label = {d["label"]: d["score"] for d in out}
-    assert np.allclose([by_label[c] for c in clf.classes_], proba[0], atol=1e-5)
-
-    # frozen-layer cache gives the same logits as the full model (up to float16 storage)
-    cache: dict = {}
-    loaded = loaded.estimator  # the fitted estimator inside the StanceModel
-    ids, types = loaded._encode(list(Xv.target), list(Xv.text))
-    loaded.freeze_layers = 4
-    keys = list(range(len(ids)))
-    loaded._frozen_states(ids, types, keys, cache)
-    with torch.inference_mode():
-        a = loaded._logits(keys, ids, types, keys, cache)
-        b = loaded._logits(keys, ids, types, None, None)
-    assert torch.allclose(a, b, atol=2e-3)
+# The transformer's training, folder and cache checks are in test_transformer_recipes.py (classif).
 
 
 def test_temperature_calibration_keeps_decisions() -> None:

@@ -542,7 +542,8 @@ def transformer_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.slow
 def test_transformer_path_matches_the_plain_pipeline_and_quantize_runs(transformer_model: Path, tmp_path: Path) -> None:
-    from transformers import pipeline
+    import torch
+    from sentence_transformers import SentenceTransformer
 
     out = tmp_path / "out.jsonl"
     summary = predict_file(transformer_model, STATEMENTS, out, targets=[K, T], batch_size=4, chunk_size=5,
@@ -550,11 +551,13 @@ def test_transformer_path_matches_the_plain_pipeline_and_quantize_runs(transform
     rows = _read(out)
     assert summary.rows_written == len(rows) == 28
     names = _target_names()
-    pipe = pipeline("text-classification", model=str(transformer_model), device=-1)
-    expected = pipe([{"text": names[r["target"]], "text_pair": r["text"]} for r in rows], top_k=None,
-                    truncation=True, max_length=64)
-    for row, scores in zip(rows, expected):
-        by_label = {d["label"]: d["score"] for d in scores}
+    # the folder is a sentence-transformers model whose output is the logits of "target [SEP] statement"
+    st = SentenceTransformer(str(transformer_model), device="cpu")
+    labels = [st[0].auto_model.config.id2label[i] for i in range(3)]
+    logits = st.encode([f"{names[r['target']]} [SEP] {r['text']}" for r in rows], convert_to_tensor=True)
+    expected = torch.softmax(logits, -1).numpy()
+    for row, probs in zip(rows, expected):
+        by_label = dict(zip(labels, probs.tolist()))
         assert row["stance_scores"] == pytest.approx(by_label, abs=1e-4)
         assert row["stance"] == max(by_label, key=by_label.get)
 

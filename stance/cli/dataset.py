@@ -43,6 +43,12 @@ def _read(
     return parsed, schema
 
 
+def _load_schema(path: Optional[Path]) -> Any:
+    from stance.schema import load_schema
+
+    return None if path is None else load_schema(path)
+
+
 def _fmt(x: Any) -> str:
     return "-" if x is None else f"{x:.3f}" if isinstance(x, float) else str(x)
 
@@ -110,21 +116,33 @@ def dataset_command(
     adjudicated: Optional[Path] = typer.Option(
         None, "--adjudicated", help="Export of the review project (`stance disagreements`); its answers count as ground truth."
     ),
+    # Labelled tables (CSV, TSV, JSONL, Parquet, a saved HF dataset or a folder of them): stance.tabular.
+    text_field: str = typer.Option("text", "--text-field", help="Table input: column of the statement text."),
+    target_field: str = typer.Option("target", "--target-field", help="Table input: column of the target."),
+    label_field: str = typer.Option("label", "--label-field", help="Table input: column of the stance label."),
+    label_map: Optional[str] = typer.Option(None, "--label-map", help="Table input: label renames, e.g. pro=Favor,con=Against,neutral=None."),
+    split_field: str = typer.Option("split", "--split-field", help="Table input: column with train/validation(val, dev)/test, honoured when present."),
 ) -> None:
-    """Turn a Label Studio export into a Hugging Face dataset (save_to_disk + Parquet + card)."""
+    """Turn a Label Studio export, or a labelled table (CSV, TSV, JSONL, Parquet, saved HF dataset), into a Hugging Face dataset."""
     from stance.adjudication import merge_adjudication
     from stance.dataset import DatasetOptions, build_dataset, save_dataset
     from stance.export import read_export
+    from stance.tabular import build_table_dataset, is_table_input
 
     _check_output_folder(output, [p for p in (export, schema, documents, adjudicated) if p is not None])
     options = DatasetOptions(ties=ties.value, seed=seed, test_size=test_size, val_size=val_size)
-    parsed, loaded = _read(export, schema, documents, repair_spans, progress=progress_enabled(progress))
-    if adjudicated is not None:
-        if adjudicated.resolve() == export.resolve() or (adjudicated.exists() and adjudicated.samefile(export)):
-            raise StanceError(f"--adjudicated {adjudicated} is the export itself: every answer would become ground truth",
-                              hint="give the export of the review project made by `stance disagreements`")
-        parsed = merge_adjudication(parsed, read_export(adjudicated, loaded, repair_spans=repair_spans))
-    dd, meta = build_dataset(parsed, loaded, options=options, project_title=project_title)
+    if is_table_input(export):
+        dd, meta = build_table_dataset(export, text_field=text_field, target_field=target_field, label_field=label_field,
+                                       label_map=label_map, split_field=split_field, schema=_load_schema(schema),
+                                       options=options)
+    else:
+        parsed, loaded = _read(export, schema, documents, repair_spans, progress=progress_enabled(progress))
+        if adjudicated is not None:
+            if adjudicated.resolve() == export.resolve() or (adjudicated.exists() and adjudicated.samefile(export)):
+                raise StanceError(f"--adjudicated {adjudicated} is the export itself: every answer would become ground truth",
+                                  hint="give the export of the review project made by `stance disagreements`")
+            parsed = merge_adjudication(parsed, read_export(adjudicated, loaded, repair_spans=repair_spans))
+        dd, meta = build_dataset(parsed, loaded, options=options, project_title=project_title)
     out = save_dataset(dd, meta, output, progress=progress_enabled(progress), export_path=export)
     splits = ", ".join(f"{name} {n}" for name, n in meta["splits"].items())
     c = meta["counts"]

@@ -114,6 +114,13 @@ class TargetTextFeatures(TransformerMixin, BaseEstimator):
         self.vectorizers_ = [v.fit(unique) for v in self._vectorizers(len(unique))]
         self.n_text_features_ = int(sum(len(v.vocabulary_) for v in self.vectorizers_))
         self.targets_ = sorted(set(targets))
+        weights = self.n_text_features_ * (len(self.targets_) + 1)
+        if self.target_features and weights > MAX_TARGET_BLOCK_FEATURES:
+            raise StanceError(
+                f"{len(self.targets_)} targets × {self.n_text_features_} text features would need {weights:,} weights "
+                f"per class (more than {MAX_TARGET_BLOCK_FEATURES:,}: tens of GB)",
+                hint="set target_features: false in the config (many targets: the shared block and mention "
+                     "features transfer), or lower max_features")
         return self
 
     def vectorize_texts(self, texts: Sequence[str]) -> sp.csr_matrix:
@@ -327,7 +334,7 @@ class TfidfStanceClassifier(ClassifierMixin, BaseEstimator):
                  C: float = 2.0,
                  class_weight: str = "balanced",
                  calibration: str = "temperature", calibration_folds: int = 3, max_iter: int = 2000,
-                 random_state: int = 13) -> None:
+                 select: str = "grid", random_state: int = 13) -> None:
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
         self.min_df = min_df
@@ -341,15 +348,25 @@ class TfidfStanceClassifier(ClassifierMixin, BaseEstimator):
         self.calibration = calibration
         self.calibration_folds = calibration_folds
         self.max_iter = max_iter
+        self.select = select
         self.random_state = random_state
 
-    def _build(self, y: np.ndarray) -> Pipeline:
-        features = TargetTextFeatures(word_ngrams=self.word_ngrams, char_ngrams=self.char_ngrams, min_df=self.min_df,
-                                      max_features=self.max_features, sublinear_tf=self.sublinear_tf,
-                                      target_features=self.target_features,
-                                      mention_features=self.mention_features, mask_target=self.mask_target)
-        linear = LogisticRegression(C=self.C, class_weight=None if self.class_weight == "none" else self.class_weight,
-                                    max_iter=self.max_iter, random_state=self.random_state)
+    def _features(self, **changes: Any) -> TargetTextFeatures:
+        kw = {"word_ngrams": self.word_ngrams, "char_ngrams": self.char_ngrams, "min_df": self.min_df,
+              "max_features": self.max_features, "sublinear_tf": self.sublinear_tf,
+              "target_features": self.target_features, "mention_features": self.mention_features,
+              "mask_target": self.mask_target}
+        return TargetTextFeatures(**{**kw, **{k: v for k, v in changes.items() if k in kw}})
+
+    def _linear(self, **changes: Any) -> LogisticRegression:
+        C = changes.get("C", self.C)
+        weight = changes.get("class_weight", self.class_weight)
+        return LogisticRegression(C=C, class_weight=None if weight == "none" else weight,
+                                  max_iter=self.max_iter, random_state=self.random_state)
+
+    def _build(self, y: np.ndarray, **chosen: Any) -> Pipeline:
+        features = self._features(**chosen)
+        linear = self._linear(**chosen)
         clf: Any = linear
         if self.calibration == "temperature":
             clf = TemperatureCalibratedClassifier(linear, folds=self.calibration_folds, random_state=self.random_state)
@@ -366,8 +383,13 @@ class TfidfStanceClassifier(ClassifierMixin, BaseEstimator):
                                self.calibration)
         return Pipeline([("features", features), ("clf", clf)])
 
-    def fit(self, X: Any, y: Any) -> TfidfStanceClassifier:
+    def fit(self, X: Any, y: Any, *, validation: tuple[Any, Any] | None = None) -> TfidfStanceClassifier:
         """Fit on rows with ``text`` and ``target`` and their label strings.
+
+        With ``select="grid"`` the settings of :data:`stance.models.tfidf_select.GRID` (character n-grams on/off, ``C``) are first scored by macro-F1 on ``validation`` or, without validation rows,
+        by stratified 3-fold cross-validation inside the training rows; the best is refitted on all
+        training rows. The choice and every score are in ``training_log_`` (written to
+        ``stance_model.json`` by ``stance train`` and to the model card).
 
         Raises:
             StanceError: for no rows or a single class.
@@ -377,7 +399,20 @@ class TfidfStanceClassifier(ClassifierMixin, BaseEstimator):
         if len(labels) != len(texts):
             raise StanceError(f"{len(texts)} input rows but {len(labels)} labels", hint="pass one label per row")
         rows = _frame(texts, targets)
-        self.pipeline_ = self._build(labels).fit(rows, labels)
+        chosen: dict[str, Any] = {}
+        self.training_log_ = None
+        if self.select == "grid":
+            from stance.models.tfidf_select import select_settings
+
+            chosen, self.training_log_ = select_settings(self, rows, labels, validation)
+        elif self.select != "none":
+            raise StanceError(f"tfidf select = {self.select!r} is not allowed", hint="use grid or none")
+        self.chosen_params_ = {**self.get_params(), **chosen}
+        fitted = self.training_log_.pop("_fitted", None) if self.training_log_ else None
+        if fitted is not None and self.calibration == "none":  # the grid already fitted it on these rows
+            self.pipeline_ = Pipeline([("features", fitted[0]), ("clf", fitted[1])])
+        else:
+            self.pipeline_ = self._build(labels, **chosen).fit(rows, labels)
         self.classes_ = np.asarray(self.pipeline_.classes_, dtype=object)
         return self
 
@@ -439,7 +474,26 @@ class TfidfStanceClassifier(ClassifierMixin, BaseEstimator):
         tmp = path.with_name(f".{path.name}.part")
         sio.dump(self.pipeline_, tmp)
         os.replace(tmp, path)
+        from stance.io import atomic_write
+
+        with atomic_write(Path(model_dir) / "README.md") as fh:
+            fh.write(self.model_card())
         return path
+
+    def model_card(self) -> str:
+        """The README.md of the model folder: the settings used and how they were chosen."""
+        params = getattr(self, "chosen_params_", None) or self.get_params()
+        log = getattr(self, "training_log_", None) or {}
+        lines = ["# Stance model: TF-IDF + logistic regression", "",
+                 f"Labels: {', '.join(map(str, self.classes_))}. Load with `stance.models.load_model(DIR)`.", "",
+                 "## Settings", ""]
+        lines += [f"- {k}: {list(v) if isinstance(v, tuple) else v}" for k, v in sorted(params.items())]
+        if log.get("grid"):
+            lines += ["", f"## Selection: {log['selection']} on {log['selected_on']} ({log['metric']})", "",
+                      "| char n-grams | C | class weight | macro-F1 |", "| --- | --- | --- | --- |"]
+            lines += [f"| {r['char_ngrams']} | {r['C']} | {r['class_weight']} | {r['macro_f1']:.4f} |" for r in log["grid"]]
+            lines += ["", f"Chosen: {log['chosen']}. Test rows are never used to choose."]
+        return "\n".join(lines) + "\n"
 
     @classmethod
     def load(cls, model_dir: str | os.PathLike[str], params: dict[str, Any] | None = None) -> TfidfStanceClassifier:
@@ -462,6 +516,9 @@ class TfidfStanceClassifier(ClassifierMixin, BaseEstimator):
 
 
 MASK_TOKEN = " zztopic "
+#: Cap on the size of the per-target block (text features × targets): above it the dense weights
+#: of the linear model would not fit in memory (VAST's 4,000 targets × 200,000 features did not).
+MAX_TARGET_BLOCK_FEATURES = 50_000_000
 
 
 @functools.lru_cache(maxsize=4096)

