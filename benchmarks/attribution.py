@@ -239,11 +239,15 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="only the first N documents of each corpus")
     parser.add_argument("--misses", type=int, default=0, help="print N missed examples per category")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
+    parser.add_argument("--no-debates", action="store_true", help="skip the debates (faster news iterations)")
     args = parser.parse_args()
     tally = Tally()
     figures: dict[str, float | int | str] = {}
     p_size, p_sec, p_cpu, p_title, p_bad = polnear(args.polnear, args.split, args.limit, tally)
-    d_size, d_sec, d_cpu, d_title, d_bad = debates(args.debates, args.limit, tally)
+    if args.no_debates:
+        d_size, d_sec, d_cpu, d_title, d_bad = 0, 0.0, 0.0, 0, 0
+    else:
+        d_size, d_sec, d_cpu, d_title, d_bad = debates(args.debates, args.limit, tally)
     rows = [
         ("named sources", "named", 0.90),
         ("pronoun/descriptive: to a person", "descriptive_person", 0.90),
@@ -265,7 +269,7 @@ def main() -> None:
         title_only=p_title + d_title,
         offset_errors=p_bad + d_bad,
         polnear_mb_s=round(p_size / 1e6 / p_sec, 3),
-        debates_mb_s=round(d_size / 1e6 / d_sec, 3),
+        debates_mb_s=round(d_size / 1e6 / d_sec, 3) if d_sec else float("nan"),
         mb_s=round((p_size + d_size) / 1e6 / (p_sec + d_sec), 3),
         cpu_mb_s=round((p_size + d_size) / 1e6 / (p_cpu + d_cpu), 3),
         polnear_cpu_mb_s=round(p_size / 1e6 / p_cpu, 3),
