@@ -61,10 +61,9 @@ CUE_LEMMAS = frozenset(
 ) | frozenset(
     # Attitude and stance verbs: PolNeAR, like most attribution schemes, counts "Cruz is protesting
     # ...", "Clinton cast her rival as ...", "Bozell agrees that ..." as attributions of a position.
-    """agree disagree want plan support oppose endorse protest portray trumpet pitch favor favour condemn
-    applaud welcome decry deride frame view consider regard recognize recognise understand hint signal
-    indicate express voice blame challenge seek intend wish prefer cast highlight assail denounce
-    castigate lambast lambaste champion push""".split()
+    """agree disagree endorse protest portray trumpet pitch favor favour condemn applaud welcome decry
+    deride frame view regard recognize recognise understand hint indicate express voice blame challenge
+    intend wish prefer highlight assail denounce castigate lambast lambaste champion""".split()
 )
 # Lemmas that are cues only with a clause or a quotation (they are common with other meanings).
 _WEAK = frozenset({"call", "feel", "think", "hope", "expect", "point", "continue", "describe", "question"})
@@ -92,7 +91,7 @@ _STARTERS = frozenset(
     Asked Like Unlike With Without For From In On At By To Of Under Over Despite During Because Why How
     What Who Where Yet Or Nor Also Even Still Only Just Both Either Neither That This These Those It
     He She They We You I My His Her Their Our Your Its Said Says Dear Sen Gov Rep Mr Mrs Ms Dr
-    Some Many Most All Several Few Other Both Each Any No One Another Every""".split()
+    Some Many Most All Several Few Other Both Each Any No One Another Every Maybe Perhaps Indeed""".split()
 )
 # Nouns that describe one person ("the candidate", "the Russian Foreign Minister").
 _PERSON_NOUNS = frozenset(
@@ -446,7 +445,9 @@ def _rule_cue(masked: str, *, headline: bool = False) -> _Cue | None:
             if kind is not None and m.start() / total >= 0.4:
                 return _Cue(m.group("subj"), kind, _head(m.group("subj")), m.start("subj"), True)
     for m in _LOWER_WORD.finditer(masked):
-        if m.group(0) not in _FORM_LEMMA:
+        if m.group(0) not in _FORM_LEMMA and not (
+            m.group(0) in _WEAK_FORMS and _WEAK_FOLLOW.match(masked, m.end())
+        ):
             continue
         window = max(0, m.start() - 120)
         found = _subject_before(masked[window : m.start()])
@@ -472,6 +473,9 @@ def _rule_cue(masked: str, *, headline: bool = False) -> _Cue | None:
     return None
 
 
+# Weak cues ("think", "continue", "call") read only before a clause, a quotation or "for"/"on".
+_WEAK_FORMS = frozenset(f for lemma in _WEAK for f in _forms(lemma))
+_WEAK_FOLLOW = re.compile(r"\s*(?:,\s*|:\s*)?[“\"«]|\s+that\b|\s+(?:for|on)\s+(?!the\s+(?:phone|stage|floor))")
 _PASSIVE = re.compile(r"\b(?:is|are|was|were|be|been|being|get|got|gets)\s+(?:[a-z]+ly\s+)?$")
 _CONTENT_LEAD = re.compile(r"^\s*(?:that|on \w+|in a statement|to \w+)\b")
 # An object before "that" is the frame, not the content: 'told supporters that "..."'.
@@ -493,7 +497,7 @@ def _content_length(rest: str, before: str) -> int:
 
 def _subject_before(prefix: str) -> tuple[str, int] | None:
     """The subject phrase that ends a clause just before a cue word ("..., the senator has "), and its offset."""
-    prefix = _TRAILING_AUX.sub("", re.sub(r"(?i)\b(he|she|it)[’']s\s+$", r"\1 ", prefix))
+    prefix = _TRAILING_AUX.sub("", re.sub(r"(?i)\b(he|she|it|they|we)(?:[’']s|[’']ll|[’']d|[’']ve|[’']re)(?=\s+[a-z]+\s*$|\s+$)", r"\1", prefix))
     m = _TRAILING_SUBJECT.search(prefix)
     if m is None:
         return None
