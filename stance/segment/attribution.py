@@ -91,7 +91,8 @@ _STARTERS = frozenset(
     Asked Like Unlike With Without For From In On At By To Of Under Over Despite During Because Why How
     What Who Where Yet Or Nor Also Even Still Only Just Both Either Neither That This These Those It
     He She They We You I My His Her Their Our Your Its Said Says Dear Sen Gov Rep Mr Mrs Ms Dr
-    Some Many Most All Several Few Other Both Each Any No One Another Every Maybe Perhaps Indeed""".split()
+    Some Many Most All Several Few Other Both Each Any No One Another Every Maybe Perhaps Indeed However
+    Moreover Instead Later Earlier Today Yesterday Tonight Again Once""".split()
 )
 # Nouns that describe one person ("the candidate", "the Russian Foreign Minister").
 _PERSON_NOUNS = frozenset(
@@ -449,11 +450,16 @@ def _rule_cue(masked: str, *, headline: bool = False) -> _Cue | None:
             m.group(0) in _WEAK_FORMS and _WEAK_FOLLOW.match(masked, m.end())
         ):
             continue
+        if _NOT_SPEECH.match(masked, m.end()) and m.group(0).startswith(("add", "claim")):
+            continue  # "adding to his wins", "claimed a victory"
         window = max(0, m.start() - 120)
-        found = _subject_before(masked[window : m.start()])
-        if found is None and m.group(0).endswith("ing") and masked[: m.start()].rstrip().endswith(","):
-            lead = _LEADING_SUBJECT.match(masked)  # "She compared Trump to Clinton, saying ..."
+        if m.group(0).endswith("ing") and masked[: m.start()].rstrip().endswith(","):
+            lead = _LEADING_SUBJECT.match(masked)  # "She compared Trump to Clinton, saying ...": the clause's subject
             found, window = ((lead.group("subj"), lead.start("subj")), 0) if lead else (None, window)
+        elif m.group(0).endswith("ing") and not _PROGRESSIVE.search(masked[: m.start()]):
+            continue  # "a report from Bloomberg saying ...": a participle, not the sentence's verb
+        else:
+            found = _subject_before(masked[window : m.start()])
         if found is None:
             continue
         if not m.group(0).endswith(("ing", "s")) and _PASSIVE.search(masked[: m.start()]):
@@ -476,6 +482,8 @@ def _rule_cue(masked: str, *, headline: bool = False) -> _Cue | None:
 # Weak cues ("think", "continue", "call") read only before a clause, a quotation or "for"/"on".
 _WEAK_FORMS = frozenset(f for lemma in _WEAK for f in _forms(lemma))
 _WEAK_FOLLOW = re.compile(r"\s*(?:,\s*|:\s*)?[“\"«]|\s+that\b|\s+(?:for|on)\s+(?!the\s+(?:phone|stage|floor))")
+_NOT_SPEECH = re.compile(r"\s+(?:to\b|(?:a|an|his|her|their|its)\s+(?:\w+\s+)?(?:victory|win|seat|title|prize|lead)\b)")
+_PROGRESSIVE = re.compile(r"(?:\b(?:is|are|was|were|been|be|am)|[’'](?:s|re|m))\s+(?:[a-z]+ly\s+|also\s+|now\s+|still\s+)*$")
 _PASSIVE = re.compile(r"\b(?:is|are|was|were|be|been|being|get|got|gets)\s+(?:[a-z]+ly\s+)?$")
 _CONTENT_LEAD = re.compile(r"^\s*(?:that|on \w+|in a statement|to \w+)\b")
 # An object before "that" is the frame, not the content: 'told supporters that "..."'.
@@ -510,6 +518,7 @@ def _head(subject: str) -> str:
 
 
 _DET_BEFORE = [[w] for w in ("his", "her", "their", "its", "our", "my", "your", "a", "an", "His", "Her", "Their", "Its")]
+_DETS = {"the", "a", "an", "his", "her", "their", "its", "our", "my", "your", "this", "that", "these", "those"}
 _CONNECTORS = {"of", "de", "van", "von", "al", "bin", "la", "le", "da", "du", "del"}
 
 
@@ -537,6 +546,9 @@ def _rule_kind(subject: str) -> str | None:
     head = _head(subject)
     if words[-1][0].isupper():
         return "organisation" if words[0].lower() == "the" else None
+    if words[0].lower() not in _DETS and not words[0].endswith(("'s", "’s", "s'", "s’")):
+        # "issued a statement", "election officials": without a determiner, only a group of people
+        return "group" if words[-1].endswith("s") and head in _PERSON_NOUNS | _GROUP_NOUNS else None
     if head in _PERSON_NOUNS or head in _ORG_NOUNS:
         return "group" if words[-1].endswith("s") and head not in _ORG_NOUNS else "description"
     return None
