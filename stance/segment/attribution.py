@@ -256,7 +256,9 @@ def _inside_quote(sentence: str, offset: int) -> bool:
 
 def _subject(verb: Any) -> Any:
     for child in verb.children:
-        if child.dep_ in ("nsubj", "nsubjpass"):
+        if child.dep_ == "nsubjpass":
+            return None  # "Okafor was asked by a parent": not the source
+        if child.dep_ == "nsubj":
             return child
     if verb.dep_ in ("xcomp", "conj") and verb.head is not verb:  # "declined to say", "... and said"
         for child in verb.head.children:
@@ -411,9 +413,9 @@ _LABELS = frozenset(
     """question answer note update related editor correction source watch read photo photos video breaking
     exclusive poll opinion analysis transcript read more""".split()
 )
-# A cue whose sentence is mostly narrative: the sentence stays the outlet's, and does not take the
-# cue of a quotation it stands in ('"Yes," Graham told CBS on Tuesday, when a dozen states ...').
-_FRAME = _Cue("", "frame", "", 0, False)
+# A cue whose sentence is mostly narrative (``outside_quote`` False): the sentence is not given to
+# its source by this pass, and does not take the cue of a quotation it stands in ('"Yes," Graham
+# told CBS on Tuesday, when a dozen states ...'); it only corrects the rule pass's name.
 _NAME_COLON = re.compile(rf"^\s*(?P<subj>{_NAME_WORDS})\s*:\s+\S")
 _LEADING_SUBJECT = re.compile(rf"^\s*(?:[^,:]{{0,60}},\s+)?{_SUBJECT}\s+[a-z]")
 
@@ -473,9 +475,8 @@ def _rule_cue(masked: str, *, headline: bool = False) -> _Cue | None:
         if kind is None:
             return None  # a cue whose subject the rules cannot read: the parser decides
         before = masked[:start].strip(" ,—–-")
-        if _content_length(masked[m.end() :], before) / total >= 0.4:
-            return _Cue(subject, kind, _head(subject), start, True)
-        return _FRAME
+        share = _content_length(masked[m.end() :], before) / total
+        return _Cue(subject, kind, _head(subject), start, share >= 0.4)
     return None
 
 
@@ -505,6 +506,7 @@ def _content_length(rest: str, before: str) -> int:
 
 def _subject_before(prefix: str) -> tuple[str, int] | None:
     """The subject phrase that ends a clause just before a cue word ("..., the senator has "), and its offset."""
+    prefix = re.sub(r",\s*\d{1,3},?\s*$", " ", prefix)  # "Harmon, 61, told"
     prefix = _TRAILING_AUX.sub("", re.sub(r"(?i)\b(he|she|it|they|we)(?:[’']s|[’']ll|[’']d|[’']ve|[’']re)(?=\s+[a-z]+\s*$|\s+$)", r"\1", prefix))
     m = _TRAILING_SUBJECT.search(prefix)
     if m is None:
@@ -628,7 +630,7 @@ def attribute_news(text: str, statements: Sequence[Any], *, parse: bool = True, 
     if not news:
         return 0
     cues: dict[int, _Cue] = {}
-    framed: set[int] = set()  # sentences whose own cue attributes less than 40 % of them
+    framed: dict[int, _Cue] = {}  # sentences whose own cue attributes less than 40 % of them
     todo = []
     runs = _quote_runs(news)
     for s in news:
@@ -638,8 +640,8 @@ def attribute_news(text: str, statements: Sequence[Any], *, parse: bool = True, 
         if not needs_parse(masked):
             continue
         found = _rule_cue(masked, headline=s.section == "title")
-        if found is _FRAME:
-            framed.add(id(s))
+        if found is not None and not found.outside_quote:
+            framed[id(s)] = found
         elif found is not None:
             cues[id(s)] = found
         elif parse and s.section != "title" and not _PARSE_FORMS.isdisjoint(_WORDS.findall(masked.lower())):
@@ -658,6 +660,10 @@ def attribute_news(text: str, statements: Sequence[Any], *, parse: bool = True, 
         cue, anchor = (cues[id(s)], s) if id(s) in cues else (None, None)
         r = run_of.get(id(s))
         if id(s) in framed:
+            if s.holder_type == "quoted" and _names_one_person(framed[id(s)]):
+                holder = resolver.resolve(framed[id(s)], s.start)  # the rule pass's holder, by this cue's subject
+                if holder and person_tokens(holder):
+                    s.holder = holder
             resolver.remember(s.holder, s.holder_type)
             continue
         if cue is None and r is not None:
