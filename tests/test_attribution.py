@@ -99,6 +99,8 @@ RULE_CASES += [
     ("school_board", "They think we have forgotten them.", "Marcus Okafor"),
     # "He's also urging": a pronoun's contraction before the cue
     ("school_board", "He’s also urging parents", "Marcus Okafor"),
+    # two apostrophes as quotation marks, the source after the quotation ("'', said X")
+    ("school_board", "''The board has a plan", "Denise Harmon"),
 ]
 
 

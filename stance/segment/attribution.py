@@ -383,8 +383,14 @@ _TRAILING_SUBJECT = re.compile(
     rf"(?:(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir|[Ii]ts)\s+)?(?:[\w’'-]+[’']s?\s+)?(?:[a-z][\w-]*\s+){{0,3}}[a-z][\w-]*|"
     rf"(?:[Tt]he\s+)?{_NAME_WORDS}(?:[’']s?\s+[a-z]+)?)$"
 )
-_RULE_AFTER = re.compile(rf"[,—–-]\s*{_CUE_WORD}\s+{_SUBJECT}\s*(?:[,.;!?]|$)")
+_RULE_AFTER = re.compile(rf"(?:[,—–-]|[\"”»])\s*{_CUE_WORD}\s+{_SUBJECT}\s*(?:[,.;!?]|$)")
 _QUOTED = re.compile(r"“[^”]*(?:”|$)|\"[^\"]*(?:\"|$)|«[^»]*(?:»|$)")
+
+
+def _norm(text: str) -> str:
+    """Two apostrophes as a quotation mark (''...'', as some news archives print them) read as
+    a straight double quote; same length, so offsets hold."""
+    return text.replace("''", '" ') if "''" in text else text
 
 
 def _mask_quotes(sentence: str) -> str:
@@ -634,9 +640,9 @@ def attribute_news(text: str, statements: Sequence[Any], *, parse: bool = True, 
     todo = []
     runs = _quote_runs(news)
     for s in news:
-        if s.in_quote and not any(q in s.text for q in _QUOTES):
+        if s.in_quote and not any(q in _norm(s.text) for q in _QUOTES):
             continue  # a sentence inside a quotation of several: its verbs are the speaker's words
-        masked = _mask_quotes(s.text)
+        masked = _mask_quotes(_norm(s.text))
         if not needs_parse(masked):
             continue
         found = _rule_cue(masked, headline=s.section == "title")
@@ -647,8 +653,8 @@ def attribute_news(text: str, statements: Sequence[Any], *, parse: bool = True, 
         elif parse and s.section != "title" and not _PARSE_FORMS.isdisjoint(_WORDS.findall(masked.lower())):
             todo.append(s)
     if todo and nlp is not None:
-        for s, doc in zip(todo, nlp.pipe((_window(s.text) for s in todo), batch_size=64)):
-            cue = _find_cue(doc, len(s.text.strip()))
+        for s, doc in zip(todo, nlp.pipe((_window(_norm(s.text)) for s in todo), batch_size=64)):
+            cue = _find_cue(doc, len(_norm(s.text).strip()))
             if cue is not None:
                 cues[id(s)] = cue
     resolver = _Resolver(text)
@@ -668,7 +674,7 @@ def attribute_news(text: str, statements: Sequence[Any], *, parse: bool = True, 
             continue
         if cue is None and r is not None:
             cue, anchor = run_cue[r]
-            if cue is None and resolver.last_quoted and s.holder_type == "author" and (s.in_quote or _opens(s.text)):
+            if cue is None and resolver.last_quoted and s.holder_type == "author" and (s.in_quote or _opens(_norm(s.text))):
                 s.holder, s.holder_type = resolver.last_quoted, "quoted"
                 changed += 1
                 continue
@@ -702,8 +708,8 @@ def _run_cue(run: list[Any], news: Sequence[Any], position: dict[int, int], cues
     before = news[k - 1] if k else None
     if before is not None and id(before) in cues and before.paragraph >= run[0].paragraph - 1:
         return cues[id(before)], before
-    if before is not None and before.text.rstrip().endswith(":") and before.paragraph >= run[0].paragraph - 1:
-        colon = _colon_cue(before.text)
+    if before is not None and _norm(before.text).rstrip().endswith(":") and before.paragraph >= run[0].paragraph - 1:
+        colon = _colon_cue(_norm(before.text))
         if colon is not None:
             return colon, before
     return None, None
@@ -720,18 +726,18 @@ def _quote_runs(news: Sequence[Any]) -> list[list[Any]]:
     depth, paragraph = 0, None
     for s in news:
         if s.paragraph != paragraph:
-            if depth and not _opens(s.text):
+            if depth and not _opens(_norm(s.text)):
                 depth = 0
             elif depth:
                 depth = 0  # the reopening mark of the new paragraph opens it again
             paragraph = s.paragraph
-        inside = depth > 0 or _opens(s.text)
+        inside = depth > 0 or _opens(_norm(s.text))
         if inside:
             current.append(s)
         elif current:
             runs.append(current)
             current = []
-        depth = max(0, depth + _balance(s.text, depth))
+        depth = max(0, depth + _balance(_norm(s.text), depth))
         if inside and depth == 0 and current:
             runs.append(current)
             current = []
