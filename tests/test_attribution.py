@@ -101,6 +101,10 @@ RULE_CASES += [
     ("school_board", "He’s also urging parents", "Marcus Okafor"),
     # two apostrophes as quotation marks, the source after the quotation ("'', said X")
     ("school_board", "''The board has a plan", "Denise Harmon"),
+    # an apposition between the name and the cue
+    ("school_board", "Gloria Vance, a spokeswoman for the teachers union, said", "Gloria Vance"),
+    # the source and cue at the end, after a comma, no quotation marks
+    ("school_board", "The closures would hit the poorest neighborhoods first", "Gloria Vance"),
 ]
 
 

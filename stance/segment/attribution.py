@@ -461,13 +461,17 @@ def _rule_cue(masked: str, *, headline: bool = False) -> _Cue | None:
         if _NOT_SPEECH.match(masked, m.end()) and m.group(0).startswith(("add", "claim")):
             continue  # "adding to his wins", "claimed a victory"
         window = max(0, m.start() - 120)
+        appos_found = False
         if m.group(0).endswith("ing") and masked[: m.start()].rstrip().endswith(","):
             lead = _LEADING_SUBJECT.match(masked)  # "She compared Trump to Clinton, saying ...": the clause's subject
             found, window = ((lead.group("subj"), lead.start("subj")), 0) if lead else (None, window)
         elif m.group(0).endswith("ing") and not _PROGRESSIVE.search(masked[: m.start()]):
             continue  # "a report from Bloomberg saying ...": a participle, not the sentence's verb
         else:
-            found = _subject_before(masked[window : m.start()])
+            appos = _APPOSITION.match(masked[: m.start()])  # "Brian Fallon, a spokesman for X, said"
+            found = (appos.group("subj"), appos.start("subj") - window) if appos else None
+            appos_found = appos is not None
+            found = found or _subject_before(masked[window : m.start()])
         if found is None:
             continue
         if not m.group(0).endswith(("ing", "s")) and _PASSIVE.search(masked[: m.start()]):
@@ -481,7 +485,9 @@ def _rule_cue(masked: str, *, headline: bool = False) -> _Cue | None:
         if kind is None:
             return None  # a cue whose subject the rules cannot read: the parser decides
         before = masked[:start].strip(" ,—–-")
-        share = _content_length(masked[m.end() :], before) / total
+        tail_comma = masked[:start].rstrip().endswith(",")
+        frame = len(masked[: m.start()].strip()) if appos_found else 0  # the source and its apposition
+        share = _content_length(masked[m.end() :], before, tail_comma) / max(1, total - frame)
         return _Cue(subject, kind, _head(subject), start, share >= 0.4)
     return None
 
@@ -489,6 +495,10 @@ def _rule_cue(masked: str, *, headline: bool = False) -> _Cue | None:
 # Weak cues ("think", "continue", "call") read only before a clause, a quotation or "for"/"on".
 _WEAK_FORMS = frozenset(f for lemma in _WEAK for f in _forms(lemma))
 _WEAK_FOLLOW = re.compile(r"\s*(?:,\s*|:\s*)?[“\"«]|\s+that\b|\s+(?:for|on)\s+(?!the\s+(?:phone|stage|floor))")
+_APPOSITION = re.compile(
+    rf"^\s*(?P<subj>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){{1,3}}),\s+(?:a|an|the|who|whose|[a-z]+)\b[^“\"«]{{0,160}},\s*"
+    rf"{_AUX_WORDS}(?:[a-z]+ly\s+)?$"
+)
 _NOT_SPEECH = re.compile(r"\s+(?:to\b|(?:a|an|his|her|their|its)\s+(?:\w+\s+)?(?:victory|win|seat|title|prize|lead)\b)")
 _PROGRESSIVE = re.compile(r"(?:\b(?:is|are|was|were|been|be|am)|[’'](?:s|re|m))\s+(?:[a-z]+ly\s+|also\s+|now\s+|still\s+)*$")
 _PASSIVE = re.compile(r"\b(?:is|are|was|were|be|been|being|get|got|gets)\s+(?:[a-z]+ly\s+)?$")
@@ -497,7 +507,7 @@ _CONTENT_LEAD = re.compile(r"^\s*(?:that|on \w+|in a statement|to \w+)\b")
 _OBJECT_THAT = re.compile(r"^[^,;:“\"«_]{0,40}?\bthat\b")
 
 
-def _content_length(rest: str, before: str) -> int:
+def _content_length(rest: str, before: str, tail_comma: bool = False) -> int:
     """How many characters a cue attributes: its clause after it, or the quotation before it.
 
     '"We like them," Adelson said during the interview in Macau, ...' attributes the quotation
@@ -505,6 +515,8 @@ def _content_length(rest: str, before: str) -> int:
     """
     if before[-1:] in ("”", '"', "»"):  # '"...," Bozell says.'
         return len(before) + sum(len(q) for q in _QUOTED.findall(rest))
+    if len(rest.strip(" .,;!?")) < 25 and tail_comma:  # "This worries Democrats, Elleithee said."
+        return len(before)
     rest = _CONTENT_LEAD.sub("", rest)
     rest = _OBJECT_THAT.sub("", rest)
     return len(rest.strip(" .,:;"))
