@@ -680,8 +680,8 @@ def attribute_news(text: str, statements: Sequence[Any], *, parse: bool = True, 
         if id(s) in framed:
             if s.holder_type == "quoted" and _names_one_person(framed[id(s)]):
                 holder = resolver.resolve(framed[id(s)], s.start)  # the rule pass's holder, by this cue's subject
-                if holder and person_tokens(holder):
-                    s.holder = holder
+                if holder and person_tokens(holder) and holder.split()[-1] != s.holder.split()[-1]:
+                    s.holder = holder  # another person: the same one keeps the form the rule pass chose
             resolver.remember(s.holder, s.holder_type)
             continue
         if cue is None and r is not None:
