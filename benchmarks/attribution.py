@@ -62,6 +62,10 @@ DETERMINERS = {
     "those", "some", "many", "most", "several", "one", "two", "three", "both", "all", "other",
     "another", "each", "few", "no", "such", "former", "top", "senior", "many", "more",
 }  # fmt: skip
+# First- and second-person sources ("I said", "we believe", "as you know") refer to the writer, a
+# quoted speaker or the reader, never to the nearest named source: "right person" cannot be read
+# from PolNeAR for them (it has no coreference links), so they count only "to a person".
+FIRST_SECOND = {"i", "me", "my", "we", "us", "our", "you", "your", "i’ve", "we’ve", "i've", "we've", "i’m", "i'm"}
 WORD = re.compile(r"[A-Za-z][\w'’.-]*")
 TURN = re.compile(r"^([A-Z][A-Z .'’-]*[A-Z])\s*:", re.MULTILINE)
 
@@ -126,14 +130,26 @@ def source_category(source: str) -> str:
     return "named" if words[-1][0].isupper() else "descriptive"
 
 
+# Capitalised titles, roles and parties are not names: "Republican presidential candidate Donald
+# Trump" must not match a holder "Republicans", nor "President Obama" a holder "the president".
+ROLE_WORDS = {
+    "president", "former", "secretary", "sen", "senator", "gov", "governor", "rep", "representative",
+    "mr", "mrs", "ms", "dr", "democratic", "democrat", "democrats", "republican", "republicans", "gop",
+    "presidential", "candidate", "nominee", "frontrunner", "front-runner", "speaker", "majority",
+    "minority", "leader", "vice", "chairman", "chairwoman", "chair", "u.s", "us", "attorney", "general",
+    "press", "spokesman", "spokeswoman", "director", "executive", "chief", "adviser", "advisor",
+}  # fmt: skip
+
+
 def name_words(source: str) -> set[str]:
-    """The capitalised words of a Source, lower-cased, possessive ``'s`` removed."""
+    """The capitalised words of a Source, lower-cased, possessive ``'s`` removed; titles and roles
+    ("Sen.", "Republican", "President") only when the Source has no other capitalised word."""
     out = set()
     for w in WORD.findall(source):
         w = re.sub(r"['’]s$", "", w).strip(".")
         if w[:1].isupper() and w.lower() not in DETERMINERS | PRONOUNS and len(w) > 1:
             out.add(w.lower())
-    return out
+    return (out - ROLE_WORDS) or out
 
 
 def holder_words(holder: str) -> set[str]:
@@ -188,6 +204,9 @@ def polnear(root: Path, split: str, limit: int | None, tally: Tally) -> tuple[in
                 tally.add("named", bool(predicted & name_words(best.source)), example)
                 continue
             tally.add("descriptive_person", s.holder_type != "author", example)
+            if {w.lower() for w in WORD.findall(best.source)} <= FIRST_SECOND:
+                tally.add("first_second_person", s.holder_type != "author")
+                continue
             before = [src for pos, src in named if pos < best.source_start]
             after = [src for pos, src in named if pos > best.source_start]
             referent = before[-1] if before else (after[0] if after else "")
@@ -239,11 +258,15 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="only the first N documents of each corpus")
     parser.add_argument("--misses", type=int, default=0, help="print N missed examples per category")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
+    parser.add_argument("--no-debates", action="store_true", help="skip the debates (faster news iterations)")
     args = parser.parse_args()
     tally = Tally()
     figures: dict[str, float | int | str] = {}
     p_size, p_sec, p_cpu, p_title, p_bad = polnear(args.polnear, args.split, args.limit, tally)
-    d_size, d_sec, d_cpu, d_title, d_bad = debates(args.debates, args.limit, tally)
+    if args.no_debates:
+        d_size, d_sec, d_cpu, d_title, d_bad = 0, 0.0, 0.0, 0, 0
+    else:
+        d_size, d_sec, d_cpu, d_title, d_bad = debates(args.debates, args.limit, tally)
     rows = [
         ("named sources", "named", 0.90),
         ("pronoun/descriptive: to a person", "descriptive_person", 0.90),
@@ -265,13 +288,18 @@ def main() -> None:
         title_only=p_title + d_title,
         offset_errors=p_bad + d_bad,
         polnear_mb_s=round(p_size / 1e6 / p_sec, 3),
-        debates_mb_s=round(d_size / 1e6 / d_sec, 3),
+        debates_mb_s=round(d_size / 1e6 / d_sec, 3) if d_sec else float("nan"),
         mb_s=round((p_size + d_size) / 1e6 / (p_sec + d_sec), 3),
         cpu_mb_s=round((p_size + d_size) / 1e6 / (p_cpu + d_cpu), 3),
         polnear_cpu_mb_s=round(p_size / 1e6 / p_cpu, 3),
     )
     print(f"mean of named, to-a-person and narrative: {mean:.1%}")
     print(f"attributions without a source (given to the outlet): {tally.rate('no_source_given_to_outlet'):.1%}")
+    print(
+        f"first/second-person sources (I, we, you; in 'to a person', not in 'right person'): "
+        f"{tally.counts['first_second_person_n']}, {tally.rate('first_second_person'):.1%} given to a person"
+    )
+    figures["first_second_person_n"] = tally.counts["first_second_person_n"]
     print(f"statements that are only a title abbreviation: {p_title + d_title} (target 0)")
     print(f"statements whose offsets do not give back their text: {p_bad + d_bad}")
     print(

@@ -58,12 +58,19 @@ CUE_LEMMAS = frozenset(
     dismiss reject defend demand propose recommend insist describe question wonder counter
     decline refuse threaten apologize apologise mock tout congratulate
     characterize label brand dub""".split()
+) | frozenset(
+    # Attitude and stance verbs: PolNeAR, like most attribution schemes, counts "Cruz is protesting
+    # ...", "Clinton cast her rival as ...", "Bozell agrees that ..." as attributions of a position.
+    """agree disagree endorse protest portray trumpet pitch favor favour condemn applaud welcome decry
+    deride frame view regard recognize recognise understand hint indicate express voice blame challenge
+    intend wish prefer highlight assail denounce castigate lambast lambaste champion""".split()
 )
 # Lemmas that are cues only with a clause or a quotation (they are common with other meanings).
 _WEAK = frozenset({"call", "feel", "think", "hope", "expect", "point", "continue", "describe", "question"})
 _IRREGULAR = {
     "say": ["said"], "tell": ["told"], "write": ["wrote", "written"], "think": ["thought"],
-    "feel": ["felt"], "speak": ["spoke", "spoken"], "hold": ["held"],
+    "feel": ["felt"], "speak": ["spoke", "spoken"], "hold": ["held"], "understand": ["understood"],
+    "seek": ["sought"],
 }  # fmt: skip
 _QUOTES = "\"“”„«»"
 _TITLE_WORDS = {"mr", "mrs", "ms", "dr", "sen", "gov", "rep", "rev", "gen", "prof", "sir", "president", "senator"}
@@ -83,7 +90,9 @@ _STARTERS = frozenset(
     """If When While But And The As After Before Though Although Since So Then Now Meanwhile Speaking
     Asked Like Unlike With Without For From In On At By To Of Under Over Despite During Because Why How
     What Who Where Yet Or Nor Also Even Still Only Just Both Either Neither That This These Those It
-    He She They We You I My His Her Their Our Your Its Said Says Dear Sen Gov Rep Mr Mrs Ms Dr""".split()
+    He She They We You I My His Her Their Our Your Its Said Says Dear Sen Gov Rep Mr Mrs Ms Dr
+    Some Many Most All Several Few Other Both Each Any No One Another Every Maybe Perhaps Indeed However
+    Moreover Instead Later Earlier Today Yesterday Tonight Again Once""".split()
 )
 # Nouns that describe one person ("the candidate", "the Russian Foreign Minister").
 _PERSON_NOUNS = frozenset(
@@ -247,7 +256,9 @@ def _inside_quote(sentence: str, offset: int) -> bool:
 
 def _subject(verb: Any) -> Any:
     for child in verb.children:
-        if child.dep_ in ("nsubj", "nsubjpass"):
+        if child.dep_ == "nsubjpass":
+            return None  # "Okafor was asked by a parent": not the source
+        if child.dep_ == "nsubj":
             return child
     if verb.dep_ in ("xcomp", "conj") and verb.head is not verb:  # "declined to say", "... and said"
         for child in verb.head.children:
@@ -361,14 +372,25 @@ _DESCRIPTION = r"(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir|[Ii]ts)\s+(?:[\w'’-]+
 _SUBJECT = rf"(?P<subj>[Hh]e|[Ss]he|[Tt]hey|[Ii]t|{_DESCRIPTION}|{_NAME_WORDS})"
 _CUE_WORD = r"(?P<cue>[a-z]+)"  # checked against the cue forms after the match
 _LOWER_WORD = re.compile(r"\b[a-z]+\b")
-_TRAILING_AUX = re.compile(rf"\s+{_AUX_WORDS}(?:[a-z]+ly\s+)?$")
+_WHEN = (
+    r"(?:(?:on|last|this|early|late|earlier|later)\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+    r"|morning|night|week|month|year|today|yesterday|earlier|later)|\([A-Z][\w.]*-[A-Z][\w.]*\)"
+)
+# Between a subject and its cue: auxiliaries, adverbs, a day ("Clinton on Tuesday said"), a party tag "(I-Vt.)".
+_TRAILING_AUX = re.compile(rf"(?:\s+(?:{_WHEN}))*,?\s+{_AUX_WORDS}(?:[a-z]+ly\s+)?$")
 _TRAILING_SUBJECT = re.compile(
     rf"(?:^|(?<=[\s,;:—–”\"»(]))(?P<subj>[Hh]e|[Ss]he|[Tt]hey|[Ii]t|"
     rf"(?:(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir|[Ii]ts)\s+)?(?:[\w’'-]+[’']s?\s+)?(?:[a-z][\w-]*\s+){{0,3}}[a-z][\w-]*|"
     rf"(?:[Tt]he\s+)?{_NAME_WORDS}(?:[’']s?\s+[a-z]+)?)$"
 )
-_RULE_AFTER = re.compile(rf"[,—–-]\s*{_CUE_WORD}\s+{_SUBJECT}\s*(?:[,.;!?]|$)")
+_RULE_AFTER = re.compile(rf"(?:[,—–-]|[\"”»])\s*{_CUE_WORD}\s+{_SUBJECT}\s*(?:[,.;!?]|$)")
 _QUOTED = re.compile(r"“[^”]*(?:”|$)|\"[^\"]*(?:\"|$)|«[^»]*(?:»|$)")
+
+
+def _norm(text: str) -> str:
+    """Two apostrophes as a quotation mark (''...'', as some news archives print them) read as
+    a straight double quote; same length, so offsets hold."""
+    return text.replace("''", '" ') if "''" in text else text
 
 
 def _mask_quotes(sentence: str) -> str:
@@ -379,9 +401,27 @@ def _mask_quotes(sentence: str) -> str:
             return quote[0] + "_" * (len(quote) - 2) + quote[-1]
         return quote[0] + "_" * (len(quote) - 1)
 
-    return _QUOTED.sub(blank, sentence)
+    masked = _QUOTED.sub(blank, sentence)
+    close = min((k for k in (masked.find("”"), masked.find("»")) if k >= 0), default=-1)
+    if close > 0 and not any(q in masked[:close] for q in "“«\""):  # the end of a quotation opened before
+        masked = "_" * close + masked[close:]
+    return masked
 
 
+# Cue lemmas read inverted, "..., said Lavrov": their object is never the source ("..., told AFP").
+_INVERTED = frozenset(
+    """say add write tweet explain note insist argue continue recall reply respond declare announce observe
+    conclude complain claim state stress emphasize emphasise joke quip boast predict acknowledge admit concede
+    comment remark maintain contend assert allege testify post""".split()
+)
+# Labels that open a line like a headline source ("Question: ...", "Editor's Note: ...").
+_LABELS = frozenset(
+    """question answer note update related editor correction source watch read photo photos video breaking
+    exclusive poll opinion analysis transcript read more""".split()
+)
+# A cue whose sentence is mostly narrative (``outside_quote`` False): the sentence is not given to
+# its source by this pass, and does not take the cue of a quotation it stands in ('"Yes," Graham
+# told CBS on Tuesday, when a dozen states ...'); it only corrects the rule pass's name.
 _NAME_COLON = re.compile(rf"^\s*(?P<subj>{_NAME_WORDS})\s*:\s+\S")
 _LEADING_SUBJECT = re.compile(rf"^\s*(?:[^,:]{{0,60}},\s+)?{_SUBJECT}\s+[a-z]")
 
@@ -402,45 +442,90 @@ def _rule_cue(masked: str, *, headline: bool = False) -> _Cue | None:
     """
     total = len(masked.strip()) or 1
     m = _NAME_COLON.match(masked)  # "Issa: Clinton's 'Honesty Is In Question'"
-    if m and _rule_kind(m.group("subj")) == "name" and m.end() / total < 0.6:
+    label = m is not None and re.sub(r"['’]s$", "", m.group("subj").split()[-1]).lower() in _LABELS
+    if m and not label and _rule_kind(m.group("subj")) == "name" and m.end() / total < 0.6:
         return _Cue(m.group("subj"), "name", _head(m.group("subj")), m.start("subj"), True)
     if headline:
         return None
     for m in _RULE_AFTER.finditer(masked):
         lemma = _FORM_LEMMA.get(m.group("cue"))
-        if lemma is not None:
+        if lemma in _INVERTED:
             kind = _rule_kind(m.group("subj"))
             if kind is not None and m.start() / total >= 0.4:
                 return _Cue(m.group("subj"), kind, _head(m.group("subj")), m.start("subj"), True)
     for m in _LOWER_WORD.finditer(masked):
-        if m.group(0) not in _FORM_LEMMA:
+        if m.group(0) not in _FORM_LEMMA and not (
+            m.group(0) in _WEAK_FORMS and _WEAK_FOLLOW.match(masked, m.end())
+        ):
             continue
+        if _NOT_SPEECH.match(masked, m.end()) and m.group(0).startswith(("add", "claim")):
+            continue  # "adding to his wins", "claimed a victory"
         window = max(0, m.start() - 120)
-        found = _subject_before(masked[window : m.start()])
-        if found is None and m.group(0).endswith("ing") and masked[: m.start()].rstrip().endswith(","):
-            lead = _LEADING_SUBJECT.match(masked)  # "She compared Trump to Clinton, saying ..."
+        appos_found = False
+        if m.group(0).endswith("ing") and masked[: m.start()].rstrip().endswith(","):
+            lead = _LEADING_SUBJECT.match(masked)  # "She compared Trump to Clinton, saying ...": the clause's subject
             found, window = ((lead.group("subj"), lead.start("subj")), 0) if lead else (None, window)
+        elif m.group(0).endswith("ing") and not _PROGRESSIVE.search(masked[: m.start()]):
+            continue  # "a report from Bloomberg saying ...": a participle, not the sentence's verb
+        else:
+            appos = _APPOSITION.match(masked[: m.start()])  # "Brian Fallon, a spokesman for X, said"
+            found = (appos.group("subj"), appos.start("subj") - window) if appos else None
+            appos_found = appos is not None
+            found = found or _subject_before(masked[window : m.start()])
         if found is None:
             continue
+        if not m.group(0).endswith(("ing", "s")) and _PASSIVE.search(masked[: m.start()]):
+            continue  # "Sanders was supported by ...", "Rubio was asked by": the subject is not the source
         subject, start = found[0], window + found[1]
         kind = _rule_kind(subject)
+        if m.group(0) in _NOUNISH_FORMS and masked[max(0, start - 7) : start].split()[-1:] in _DET_BEFORE:
+            continue  # "his Islamophobic remarks": an adjective and a noun
         if m.group(0) in _NOUNISH_FORMS and kind not in ("name", "pronoun"):
             continue  # "Clinton's coalition in earlier states": a noun, not a cue
         if kind is None:
             return None  # a cue whose subject the rules cannot read: the parser decides
-        rest = re.sub(r"^\s*(?:that|on \w+|in a statement|to \w+)\b", "", masked[m.end() :])
         before = masked[:start].strip(" ,—–-")
-        quoted_before = before[-1:] in ("”", '"', "»")  # '"...," Bozell says.'
-        content = max(len(rest.strip(" ._,:")), len(before) if quoted_before else 0)
-        if content / total >= 0.4:
-            return _Cue(subject, kind, _head(subject), start, True)
-        return None
+        tail_comma = masked[:start].rstrip().endswith(",")
+        frame = len(masked[: m.start()].strip()) if appos_found else 0  # the source and its apposition
+        share = _content_length(masked[m.end() :], before, tail_comma) / max(1, total - frame)
+        return _Cue(subject, kind, _head(subject), start, share >= 0.4)
     return None
+
+
+# Weak cues ("think", "continue", "call") read only before a clause, a quotation or "for"/"on".
+_WEAK_FORMS = frozenset(f for lemma in _WEAK for f in _forms(lemma))
+_WEAK_FOLLOW = re.compile(r"\s*(?:,\s*|:\s*)?[“\"«]|\s+that\b|\s+(?:for|on)\s+(?!the\s+(?:phone|stage|floor))")
+_APPOSITION = re.compile(
+    rf"^\s*(?P<subj>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){{1,3}}),\s+(?:a|an|the|who|whose|[a-z]+)\b[^“\"«]{{0,160}},\s*"
+    rf"{_AUX_WORDS}(?:[a-z]+ly\s+)?$"
+)
+_NOT_SPEECH = re.compile(r"\s+(?:to\b|(?:a|an|his|her|their|its)\s+(?:\w+\s+)?(?:victory|win|seat|title|prize|lead)\b)")
+_PROGRESSIVE = re.compile(r"(?:\b(?:is|are|was|were|been|be|am)|[’'](?:s|re|m))\s+(?:[a-z]+ly\s+|also\s+|now\s+|still\s+)*$")
+_PASSIVE = re.compile(r"\b(?:is|are|was|were|be|been|being|get|got|gets)\s+(?:[a-z]+ly\s+)?$")
+_CONTENT_LEAD = re.compile(r"^\s*(?:that|on \w+|in a statement|to \w+)\b")
+# An object before "that" is the frame, not the content: 'told supporters that "..."'.
+_OBJECT_THAT = re.compile(r"^[^,;:“\"«_]{0,40}?\bthat\b")
+
+
+def _content_length(rest: str, before: str, tail_comma: bool = False) -> int:
+    """How many characters a cue attributes: its clause after it, or the quotation before it.
+
+    '"We like them," Adelson said during the interview in Macau, ...' attributes the quotation
+    only (and any quotation after the cue), not the narrative that follows the source.
+    """
+    if before[-1:] in ("”", '"', "»"):  # '"...," Bozell says.'
+        return len(before) + sum(len(q) for q in _QUOTED.findall(rest))
+    if len(rest.strip(" .,;!?")) < 25 and tail_comma:  # "This worries Democrats, Elleithee said."
+        return len(before)
+    rest = _CONTENT_LEAD.sub("", rest)
+    rest = _OBJECT_THAT.sub("", rest)
+    return len(rest.strip(" .,:;"))
 
 
 def _subject_before(prefix: str) -> tuple[str, int] | None:
     """The subject phrase that ends a clause just before a cue word ("..., the senator has "), and its offset."""
-    prefix = _TRAILING_AUX.sub("", re.sub(r"(?i)\b(he|she|it)[’']s\s+$", r"\1 ", prefix))
+    prefix = re.sub(r",\s*\d{1,3},?\s*$", " ", prefix)  # "Harmon, 61, told"
+    prefix = _TRAILING_AUX.sub("", re.sub(r"(?i)\b(he|she|it|they|we)(?:[’']s|[’']ll|[’']d|[’']ve|[’']re)(?=\s+[a-z]+\s*$|\s+$)", r"\1", prefix))
     m = _TRAILING_SUBJECT.search(prefix)
     if m is None:
         return None
@@ -450,6 +535,11 @@ def _subject_before(prefix: str) -> tuple[str, int] | None:
 def _head(subject: str) -> str:
     word = subject.split()[-1].lower()
     return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+
+
+_DET_BEFORE = [[w] for w in ("his", "her", "their", "its", "our", "my", "your", "a", "an", "His", "Her", "Their", "Its")]
+_DETS = {"the", "a", "an", "his", "her", "their", "its", "our", "my", "your", "this", "that", "these", "those"}
+_CONNECTORS = {"of", "de", "van", "von", "al", "bin", "la", "le", "da", "du", "del"}
 
 
 def _rule_kind(subject: str) -> str | None:
@@ -464,10 +554,21 @@ def _rule_kind(subject: str) -> str | None:
     if words[0][0].isupper() and words[0].lower() not in ("the", "a", "an", "his", "her", "their", "its"):
         if words[0] in _STARTERS or words[0].endswith("ing") or words[-1].endswith(("'s", "’s")):
             return None
+        if not all(w[0].isupper() or w in _CONNECTORS for w in words):
+            # "Clinton's use of personal": a description led by a possessive, not a name
+            head = _head(words[-1])
+            if words[0].endswith(("'s", "’s", "s'", "s’")) and head in _PERSON_NOUNS | _ORG_NOUNS:
+                return "description"
+            return None
+        if len(words) == 1 and (words[0].endswith("ly") or re.search(r"['’](?:ve|ll|d|m|re)$", words[0])):
+            return None  # "Simply saying ...", "I'll tell you"
         return "name"
     head = _head(subject)
     if words[-1][0].isupper():
         return "organisation" if words[0].lower() == "the" else None
+    if words[0].lower() not in _DETS and not words[0].endswith(("'s", "’s", "s'", "s’")):
+        # "issued a statement", "election officials": without a determiner, only a group of people
+        return "group" if words[-1].endswith("s") and head in _PERSON_NOUNS | _GROUP_NOUNS else None
     if head in _PERSON_NOUNS or head in _ORG_NOUNS:
         return "group" if words[-1].endswith("s") and head not in _ORG_NOUNS else "description"
     return None
@@ -547,23 +648,28 @@ def attribute_news(text: str, statements: Sequence[Any], *, parse: bool = True, 
     if not news:
         return 0
     cues: dict[int, _Cue] = {}
+    framed: dict[int, _Cue] = {}  # sentences whose own cue attributes less than 40 % of them
     todo = []
+    runs = _quote_runs(news)
     for s in news:
-        masked = _mask_quotes(s.text)
+        if s.in_quote and not any(q in _norm(s.text) for q in _QUOTES):
+            continue  # a sentence inside a quotation of several: its verbs are the speaker's words
+        masked = _mask_quotes(_norm(s.text))
         if not needs_parse(masked):
             continue
         found = _rule_cue(masked, headline=s.section == "title")
-        if found is not None:
+        if found is not None and not found.outside_quote:
+            framed[id(s)] = found
+        elif found is not None:
             cues[id(s)] = found
         elif parse and s.section != "title" and not _PARSE_FORMS.isdisjoint(_WORDS.findall(masked.lower())):
             todo.append(s)
     if todo and nlp is not None:
-        for s, doc in zip(todo, nlp.pipe((_window(s.text) for s in todo), batch_size=64)):
-            cue = _find_cue(doc, len(s.text.strip()))
+        for s, doc in zip(todo, nlp.pipe((_window(_norm(s.text)) for s in todo), batch_size=64)):
+            cue = _find_cue(doc, len(_norm(s.text).strip()))
             if cue is not None:
                 cues[id(s)] = cue
     resolver = _Resolver(text)
-    runs = _quote_runs(news)
     run_of = {id(s): r for r, run in enumerate(runs) for s in run}
     position = {id(s): k for k, s in enumerate(news)}
     run_cue = [_run_cue(run, news, position, cues) for run in runs]
@@ -571,9 +677,16 @@ def attribute_news(text: str, statements: Sequence[Any], *, parse: bool = True, 
     for s in news:
         cue, anchor = (cues[id(s)], s) if id(s) in cues else (None, None)
         r = run_of.get(id(s))
+        if id(s) in framed:
+            if s.holder_type == "quoted" and _names_one_person(framed[id(s)]):
+                holder = resolver.resolve(framed[id(s)], s.start)  # the rule pass's holder, by this cue's subject
+                if holder and person_tokens(holder) and holder.split()[-1] != s.holder.split()[-1]:
+                    s.holder = holder  # another person: the same one keeps the form the rule pass chose
+            resolver.remember(s.holder, s.holder_type)
+            continue
         if cue is None and r is not None:
             cue, anchor = run_cue[r]
-            if cue is None and resolver.last_quoted and s.holder_type == "author" and (s.in_quote or _opens(s.text)):
+            if cue is None and resolver.last_quoted and s.holder_type == "author" and (s.in_quote or _opens(_norm(s.text))):
                 s.holder, s.holder_type = resolver.last_quoted, "quoted"
                 changed += 1
                 continue
@@ -607,8 +720,8 @@ def _run_cue(run: list[Any], news: Sequence[Any], position: dict[int, int], cues
     before = news[k - 1] if k else None
     if before is not None and id(before) in cues and before.paragraph >= run[0].paragraph - 1:
         return cues[id(before)], before
-    if before is not None and before.text.rstrip().endswith(":") and before.paragraph >= run[0].paragraph - 1:
-        colon = _colon_cue(before.text)
+    if before is not None and _norm(before.text).rstrip().endswith(":") and before.paragraph >= run[0].paragraph - 1:
+        colon = _colon_cue(_norm(before.text))
         if colon is not None:
             return colon, before
     return None, None
@@ -625,18 +738,18 @@ def _quote_runs(news: Sequence[Any]) -> list[list[Any]]:
     depth, paragraph = 0, None
     for s in news:
         if s.paragraph != paragraph:
-            if depth and not _opens(s.text):
+            if depth and not _opens(_norm(s.text)):
                 depth = 0
             elif depth:
                 depth = 0  # the reopening mark of the new paragraph opens it again
             paragraph = s.paragraph
-        inside = depth > 0 or _opens(s.text)
+        inside = depth > 0 or _opens(_norm(s.text))
         if inside:
             current.append(s)
         elif current:
             runs.append(current)
             current = []
-        depth = max(0, depth + _balance(s.text, depth))
+        depth = max(0, depth + _balance(_norm(s.text), depth))
         if inside and depth == 0 and current:
             runs.append(current)
             current = []
