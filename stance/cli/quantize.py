@@ -23,7 +23,6 @@ def quantize_command(
     from stance.errors import StanceError
     from stance.io import atomic_write
     from stance.models import load_model
-    from stance.models.base import as_frame_columns
     from stance.models.quantize import build_int8
     from stance.training import task_data
 
@@ -34,11 +33,10 @@ def quantize_command(
     if split == "test":
         typer.echo("warning: checking on the test split makes its agreement figure optimistic", err=True)
     ds, _ = load_dataset_dir(data)
-    texts, targets = as_frame_columns(task_data(ds, split, model.task, data_dir=data).X)
-    if len(texts) == 0:
+    X = task_data(ds, split, model.task, data_dir=data).X
+    if len(X) == 0:
         raise StanceError(f"dataset {data} split {split!r} has no pairs for the {model.task!r} task", hint="choose another --split")
-    record = build_int8(est.model_, est.tokenizer_, model_dir, list(targets), list(texts), target=target,
-                        max_keep=max_fp32_layers, max_length=getattr(est, "max_length", 128))
+    record = build_int8(est, model_dir, X, target=target, max_keep=max_fp32_layers)
     record["check_data"] = f"{data}:{split}"
     import json
 

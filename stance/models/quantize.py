@@ -51,11 +51,14 @@ def _need_ort() -> Any:
 def weights_sha256(model_dir: str | os.PathLike[str]) -> str:
     """sha256 of the fp32 weights file(s) of a transformers folder (what the int8 file was made from)."""
     model_dir = Path(model_dir)
-    files = sorted(model_dir.glob("*.safetensors")) or sorted(model_dir.glob("pytorch_model*.bin"))
+    # every weights file, the head's (2_Dense/ of a sentence-transformers folder) included
+    files = sorted(p for p in model_dir.rglob("*") if p.suffix in (".safetensors", ".bin") and p.is_file()
+                   and not any(part.startswith(".") for part in p.relative_to(model_dir).parts))
     if not files:
         raise StanceError(f"{model_dir}: no weights file (model.safetensors)", hint="the model folder is incomplete; retrain it")
     h = hashlib.sha256()
     for f in files:
+        h.update(str(f.relative_to(model_dir)).encode())
         with open(f, "rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 22), b""):
                 h.update(chunk)
@@ -133,29 +136,36 @@ def agreement(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.mean(np.argmax(a, axis=1) == np.argmax(b, axis=1))) if len(a) else 1.0
 
 
-def layer_sensitivity(model: Any, tokenizer: Any, firsts: Sequence[str], seconds: Sequence[str], *,
-                      max_length: int = 128, batch_size: int = 64,
-                      candidates: Sequence[str] | None = None) -> list[tuple[str, float, float]]:
+def scores_with(est: Any, module: Any, X: Any) -> np.ndarray:
+    """``est.predict_proba(X)`` computed with ``module`` in place of ``est.model_`` (the estimator builds its own inputs)."""
+    saved = est.model_
+    est.model_ = module
+    try:
+        return np.asarray(est.predict_proba(X))
+    finally:
+        est.model_ = saved
+
+
+def layer_sensitivity(est: Any, X: Any, candidates: Sequence[str] | None = None) -> list[tuple[str, float, float]]:
     """For each Linear layer alone quantized (torch dynamic, per-channel): (name, mean KL to fp32, agreement).
 
-    Run it on validation pairs only. Sorted most sensitive first. ``candidates`` limits the
-    layers tried (default: all Linear layers).
+    Run it on validation pairs only, never test rows. Sorted most sensitive first.
+    ``candidates`` limits the layers tried (default: all Linear layers).
     """
     import warnings
 
     import torch
     from torch.ao.quantization import per_channel_dynamic_qconfig
 
-    from stance.models._inference import score_pairs
-
-    ref = score_pairs(model, tokenizer, firsts, seconds, batch_size=batch_size, max_length=max_length)
+    model = est.model_
+    ref = scores_with(est, model, X)
     out = []
     for name in candidates if candidates is not None else linear_names(model):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             q = torch.ao.quantization.quantize_dynamic(model, {name: per_channel_dynamic_qconfig},
                                                        dtype=torch.qint8, inplace=False)
-        p = score_pairs(q, tokenizer, firsts, seconds, batch_size=batch_size, max_length=max_length)
+        p = scores_with(est, q, X)
         kl = float(np.mean(np.sum(ref * (np.log(ref + 1e-9) - np.log(p + 1e-9)), axis=1)))
         out.append((name, kl, agreement(ref, p)))
     out.sort(key=lambda t: -t[1])
@@ -234,7 +244,7 @@ def saved_int8(model_dir: str | os.PathLike[str], metadata: dict[str, Any]) -> P
         raise StanceError(f"{path} is not recorded in stance_model.json (its origin is unknown)",
                           hint=f"delete it and run `stance quantize {model_dir}`")
     if entry.get("weights_sha256") != weights_sha256(model_dir):
-        raise StanceError(f"{path} is stale: it was made from other weights than {model_dir}/model.safetensors",
+        raise StanceError(f"{path} is stale: the weights in {model_dir} changed since it was made",
                           hint=f"run `stance quantize {model_dir}` again, or predict without --quantize")
     return path
 
@@ -261,29 +271,24 @@ def default_candidates(model: Any) -> list[str]:
     return ffn + [n for n in names[-2:] if n not in ffn]
 
 
-def build_int8(model: Any, tokenizer: Any, model_dir: str | os.PathLike[str], firsts: Sequence[str],
-               seconds: Sequence[str], *, target: float = 0.99, max_keep: int = 8, max_length: int = 128,
-               batch_size: int = 64) -> dict[str, Any]:
+def build_int8(est: Any, model_dir: str | os.PathLike[str], X: Any, *, target: float = 0.99,
+               max_keep: int = 8) -> dict[str, Any]:
     """Quantize once: export, rank layers by sensitivity on (validation) pairs, keep the fewest in fp32 that reach ``target``.
 
     Writes ``model_dir/model.int8.onnx`` atomically and returns the ``int8`` record for
     ``stance_model.json`` (the caller writes it).
 
     Args:
-        model: The fp32 torch classifier.
-        tokenizer: Its tokenizer.
-        model_dir: The model folder.
-        firsts: Target texts of the check pairs (validation, never test).
-        seconds: Statement texts of the check pairs.
-        target: Label agreement with fp32 to reach on the check pairs.
+        est: The fitted fp32 transformer estimator (``model_`` a torch module).
+        model_dir: Its model folder.
+        X: Check rows (``text``/``target``): validation pairs, never test rows.
+        target: Label agreement with fp32 to reach on the check rows.
         max_keep: At most this many Linear layers stay fp32.
     """
-    from stance.models._inference import score_pairs
-
     model_dir = Path(model_dir)
+    model = est.model_
     started = time.perf_counter()
-    score = lambda m: score_pairs(m, tokenizer, firsts, seconds, batch_size=batch_size, max_length=max_length)  # noqa: E731
-    ref = score(model)
+    ref = scores_with(est, model, X)
     with tmp_dir(model_dir) as tmp:
         fp32 = export_onnx(model, Path(tmp) / "fp32.onnx")
         tried: list[dict[str, Any]] = []
@@ -291,26 +296,25 @@ def build_int8(model: Any, tokenizer: Any, model_dir: str | os.PathLike[str], fi
         k, keep, best = 0, [], None
         while True:
             out = Path(tmp) / f"int8-{k}.onnx"
-            excluded = quantize_onnx(fp32, out, keep)
-            agree = agreement(ref, score(OrtClassifier(out, model.config)))
+            quantize_onnx(fp32, out, keep)
+            agree = agreement(ref, scores_with(est, OrtClassifier(out, model.config), X))
             tried.append({"fp32_layers": len(keep), "agreement": round(agree, 4)})
             logger.info("int8 with %d layer(s) in fp32: agreement %.4f", len(keep), agree)
             if best is None or agree > best[0]:
-                best = (agree, out, list(keep), excluded)
+                best = (agree, out, list(keep))
             if agree >= target or k >= max_keep:
                 break
             if ranked is None:
-                sens = layer_sensitivity(model, tokenizer, firsts, seconds, max_length=max_length,
-                                         batch_size=batch_size, candidates=default_candidates(model))
-                ranked = [n for n, _, _ in sens]
+                ranked = [n for n, _, _ in layer_sensitivity(est, X, default_candidates(model))]
             k = min(max_keep, max(1, 2 * k))
             keep = ranked[:k]
-        agree, path, keep, excluded = best
+        agree, path, keep = best
         os.replace(path, model_dir / INT8_FILE)
-    return {"file": INT8_FILE, "weights_sha256": weights_sha256(model_dir), "method": "onnxruntime dynamic int8, per-channel weights",
-            "fp32_layers": keep, "check_pairs": len(firsts), "check_agreement": round(agree, 4), "target": target,
-            "tried": tried, "seconds": round(time.perf_counter() - started, 1),
-            "onnxruntime": _need_ort().__version__, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    return {"file": INT8_FILE, "weights_sha256": weights_sha256(model_dir),
+            "method": "onnxruntime dynamic int8, per-channel weights", "fp32_layers": keep,
+            "check_pairs": len(ref), "check_agreement": round(agree, 4), "target": target, "tried": tried,
+            "seconds": round(time.perf_counter() - started, 1), "onnxruntime": _need_ort().__version__,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
 
 
 def quantize_estimator(est: Any) -> Any:
