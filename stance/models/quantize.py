@@ -1,11 +1,12 @@
 """Quantize once, keep the int8 model in the model folder, and check it against fp32.
 
-``stance quantize MODEL_DIR`` exports the fine-tuned transformer to ONNX, measures each Linear
-layer's sensitivity to int8 on validation pairs (never test rows), quantizes every other
-MatMul with ONNX Runtime's dynamic per-channel int8 kernels, and writes
-``MODEL_DIR/model.int8.onnx``. ``stance_model.json`` gets an ``int8`` entry: the layers kept
-in fp32, the label agreement with fp32 on the check pairs, and the sha256 of the fp32 weights
-it was made from, so ``--quantize`` can refuse a stale int8 file.
+``stance quantize MODEL_DIR`` exports the fine-tuned transformer to ONNX and quantizes every
+weight MatMul with ONNX Runtime's dynamic per-channel int8 kernels. When label agreement with
+fp32 on the check pairs (validation, never test rows) misses the target, it ranks the
+feed-forward projections and the head by sensitivity and keeps the most sensitive in fp32.
+It writes ``MODEL_DIR/model.int8.onnx``; ``stance_model.json`` gets an ``int8`` entry: the layers
+kept in fp32, the agreement on the check pairs, and the sha256 of the fp32 weights it was made
+from, so ``--quantize`` can refuse a stale int8 file.
 
 ``TransformerStanceClassifier.quantize()`` loads that file when it is there (no quantizing at
 load time); without it, it falls back to torch's dynamic quantization and logs how to do better.
@@ -22,9 +23,10 @@ import logging
 import os
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -33,8 +35,9 @@ from stance.errors import StanceError
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
-__all__ = ["INT8_FILE", "OrtClassifier", "export_onnx", "linear_names", "layer_sensitivity",
-           "quantize_onnx", "weights_sha256", "saved_int8", "load_int8", "agreement"]
+__all__ = ["INT8_FILE", "OrtClassifier", "agreement", "build_int8", "default_candidates", "export_onnx",
+           "layer_sensitivity", "linear_names", "load_int8", "quantize_estimator", "quantize_onnx", "saved_int8",
+           "scores_with", "weights_sha256"]
 
 INT8_FILE = "model.int8.onnx"
 _HINT_EXTRA = "install the int8 extra: pip install 'stance[int8]' (onnx and onnxruntime)"
