@@ -113,7 +113,7 @@ def main() -> None:
         print(f"{len(rows) - len(common)} of {len(rows)} pairs not compared (duplicate ids or skipped rows)")
         rows = [r for r in rows if r["id"] in common]
     load = os.getloadavg()
-    print(f"{n} pairs ({len(rows)} unique: UKP test rows and seed pairs) x {args.copies}; medians of {args.repeats} "
+    print(f"{n} pairs ({len(rows)} unique ones compared: UKP test rows and seed pairs) x {args.copies}; medians of {args.repeats} "
           f"interleaved whole runs; load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} cores")
     base = statistics.median(times["fp32"])
     for name in variants:
