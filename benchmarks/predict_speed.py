@@ -347,6 +347,7 @@ def bench_transformer(args: Any, statements: list[str], targets: dict[str, str],
     print(f"\n--quantize (int8 dynamic, per-channel, Linear layers): {args.pairs / t_q:8.1f} statements/s vs fp32 score_pairs "
           f"{args.pairs / t_fp:8.1f} ({t_fp / t_q:.2f}x); label agreement with fp32 {agree:.2%}, "
           f"max abs probability difference {float(np.abs(p_fp - p_q).max()):.3f}")
+    bench_onnxruntime(args, torch_model, tok, firsts, seconds, folder, work)
     rows_gold = training_rows()
     gold_X = pd.DataFrame({"text": [r["text"] for r in rows_gold], "target": [r["target"] for r in rows_gold]})
     g_fp = score_pairs(torch_model, tok, gold_X["target"].tolist(), gold_X["text"].tolist(), max_length=args.max_length)
@@ -357,6 +358,38 @@ def bench_transformer(args: Any, statements: list[str], targets: dict[str, str],
     acc_q = float((np.array(id2label)[g_q.argmax(1)] == gold).mean())
     print(f"accuracy on the {len(gold)} hand-labelled pairs of tests/data/predict_train.jsonl (the training data "
           f"when the benchmark trains its own model, so only a consistency check): fp32 {acc_fp:.3f}, int8 {acc_q:.3f}")
+
+
+def bench_onnxruntime(args: Any, torch_model: Any, tok: Any, firsts: list[str], seconds: list[str], folder: Path,
+                      work: Path) -> None:
+    """ONNX Runtime fp32 on the same model (what one tries first), and the saved int8 file when there is one."""
+    try:
+        from stance.models.quantize import INT8_FILE, OrtClassifier, agreement, export_onnx
+    except ImportError as exc:  # onnx / onnxruntime missing
+        print(f"\nONNX Runtime: skipped ({exc})")
+        return
+    from stance.models._inference import score_pairs
+
+    onnx_path = export_onnx(torch_model, work / "fp32.onnx")
+    variants = {"ONNX Runtime fp32": OrtClassifier(onnx_path, torch_model.config)}
+    if (Path(folder) / INT8_FILE).is_file():
+        variants["saved int8 (stance quantize)"] = OrtClassifier(Path(folder) / INT8_FILE, torch_model.config)
+    score = lambda m: score_pairs(m, tok, firsts, seconds, batch_size=args.batch_size, max_length=args.max_length)  # noqa: E731
+    for m in variants.values():
+        score_pairs(m, tok, firsts[:64], seconds[:64], batch_size=args.batch_size, max_length=args.max_length)
+    times: dict[str, list[float]] = {"ours fp32": [], **{k: [] for k in variants}}
+    probs: dict[str, Any] = {}
+    for _ in range(args.repeats):  # interleaved
+        for name, m in [("ours fp32", torch_model), *variants.items()]:
+            t = time.perf_counter(); probs[name] = score(m); times[name].append(time.perf_counter() - t)
+    base = statistics.median(times["ours fp32"])
+    print(f"\nscore_pairs with each model ({args.pairs} pairs, medians of {args.repeats}, interleaved; "
+          f"load {os.getloadavg()[0]:.1f}):")
+    for name, ts in times.items():
+        t = statistics.median(ts)
+        print(f"  {name:30s} {args.pairs / t:8.1f} statements/s  {base / t:5.2f}x ours fp32  label agreement "
+              f"{agreement(probs['ours fp32'], probs[name]):.2%}  max abs prob diff "
+              f"{float(np.abs(probs['ours fp32'] - probs[name]).max()):.1e}")
 
 
 def tfidf_model(work: Path, name: str = "tfidf", **params: Any) -> Any:

@@ -20,6 +20,7 @@ from stance.cli import demo as _demo  # noqa: E402,F401
 from stance.cli import serve as _serve  # noqa: E402,F401
 from stance.cli import learn as _learn  # noqa: E402,F401
 from stance.cli import info as _info  # noqa: E402,F401
+from stance.cli import quantize as _quantize  # noqa: E402,F401
 
 __all__ = ["app", "main"]
 

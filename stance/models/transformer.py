@@ -437,14 +437,14 @@ class TransformerStanceClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
     def quantize(self) -> TransformerStanceClassifier:
-        """Replace the Linear layers by int8 dynamic-quantized ones (CPU inference; scores shift slightly)."""
-        from stance.models._inference import quantize_module
+        """Switch to int8: the folder's saved ``model.int8.onnx`` (``stance quantize``), else torch dynamic int8."""
+        from stance.models.quantize import quantize_estimator
 
         if not hasattr(self, "model_"):
             from sklearn.exceptions import NotFittedError
 
             raise NotFittedError("this TransformerStanceClassifier is not fitted yet; call fit first")
-        self.model_ = quantize_module(self.model_)
+        self.model_ = quantize_estimator(self)
         return self
 
     # ------------------------------------------------------------------ saving
@@ -510,6 +510,7 @@ class TransformerStanceClassifier(ClassifierMixin, BaseEstimator):
             est.model_ = AutoModelForSequenceClassification.from_pretrained(model_dir)
             est.legacy_ = True
         est.model_.eval()
+        est.model_dir_ = model_dir  # where quantize() looks for the saved int8 model
         id2label = est.model_.config.id2label
         est.classes_ = np.asarray([id2label[i] for i in range(len(id2label))], dtype=object)
         return est

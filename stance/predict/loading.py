@@ -32,7 +32,9 @@ def _load_one(path: Path, *, what: str, quantize: bool, batch_size: int | None) 
         raise
     if batch_size is not None:
         model.set_batch_size(batch_size)
-    if quantize:
+    if quantize and model.kind == "transformer":
+        model.quantize()  # a stale saved int8 model is an error, not a reason to ignore --quantize
+    elif quantize:
         try:
             model.quantize()
         except StanceError:
