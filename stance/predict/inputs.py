@@ -257,13 +257,17 @@ def peek_record(path: Path, kind: str, *, split: str | None) -> dict[str, Any] |
 
 
 def input_fingerprint(path: Path) -> str:
-    """sha1 over the bytes of a file, or over names, sizes and times of a folder's files (for resume checks)."""
-    h = hashlib.sha1()
+    """The input's fingerprint for resume checks and lineage.
+
+    A file: its sha256, the same value :func:`stance.lineage.fingerprint` records, so one read
+    serves both. A folder: sha1 over names, sizes and times of its files (documents or a saved
+    dataset: cheap, and enough to notice a change).
+    """
     if path.is_file():
-        with path.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-        return f"sha1:{h.hexdigest()}"
+        from stance.lineage import fingerprint
+
+        return fingerprint(path)
+    h = hashlib.sha1()
     for p in sorted(q for q in path.rglob("*") if q.is_file()):
         st = p.stat()
         h.update(f"{p.relative_to(path)}\x1f{st.st_size}\x1f{st.st_mtime_ns}\x1e".encode())

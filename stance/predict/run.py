@@ -386,11 +386,13 @@ def _summary(run: _Run, state: dict[str, Any], t0: float, load_seconds: float, r
     return s
 
 
-def _write_lineage(run: _Run, model_dir: Path) -> None:
+def _write_lineage(run: _Run, model_dir: Path, input_fp: str) -> None:
     from stance.lineage import input_ref, read_lineage, write_lineage
 
     model_kind = {"documents": "documents", "dataset": "dataset"}.get(run.kind, "statements")
-    inputs = [input_ref(run.input_path, model_kind)]
+    # A file's resume fingerprint is its sha256 already: no second read of the input.
+    known = {"fingerprint_value": input_fp} if input_fp.startswith("sha256:") else {}
+    inputs = [input_ref(run.input_path, model_kind, **known)]
     for model in (run.stance_model, run.role_model):
         if model is not None:
             record = read_lineage(model.path) if (model.path / "lineage.json").is_file() else None
@@ -456,5 +458,5 @@ def predict_file(
         parts.finish(len(state["parts"]), state)
     else:
         write_empty(output, run.out_fmt)
-    _write_lineage(run, model_dir)
+    _write_lineage(run, model_dir, state["input_fingerprint"])
     return _summary(run, state, t0, load_seconds, resumed)
