@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
 
-from predict_speed import make_transformer, seed_statements, tfidf_model  # noqa: E402
+from predict_speed import make_transformer, median_time as timed, seed_statements, tfidf_model  # noqa: E402
 
 
 def write_statements(path: Path, texts: list[str], n: int) -> Path:
@@ -46,15 +46,6 @@ def write_statements(path: Path, texts: list[str], n: int) -> Path:
         for i in range(n):
             fh.write(json.dumps({"id": f"s{i:07d}", "text": f"{texts[i % len(texts)]} ({i})"}) + "\n")
     return path
-
-
-def timed(fn: Any, repeats: int) -> tuple[float, Any]:
-    times, result = [], None
-    for _ in range(repeats):
-        t = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), result
 
 
 def bench_model(name: str, model: Path, src: Path, n: int, target: str, work: Path, args: Any) -> dict[str, float]:
