@@ -97,6 +97,8 @@ def test_news_statements_have_no_speaker() -> None:
         ("Question: Will the talks resume?", "Question"),
         ("[Nora Lindqvist] Welcome back.", "Nora Lindqvist"),
         ("Sergey Lavrov, Russian Minister for Foreign Affairs: Good afternoon.", "Sergey Lavrov"),
+        ("Ms. Okafor: We disagree with that characterization.", "Okafor"),
+        ("Senator Brooks: Thank you, Madam Chair.", "Brooks"),
     ],
 )
 def test_turn_label_formats(line: str, name: str) -> None:
@@ -105,7 +107,8 @@ def test_turn_label_formats(line: str, name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "line", ["NOTE: Prices may vary.", "U.S.: a list of tariffs", "UPDATE: The minister resigned.", "The plan: cut taxes."]
+    "line", ["NOTE: Prices may vary.", "U.S.: a list of tariffs", "UPDATE: The minister resigned.", "The plan: cut taxes.",
+             "Mr. President: the vote is yours.", "Dear Abby: my husband snores."]
 )
 def test_lines_that_are_not_turn_labels(line: str) -> None:
     assert turn_label(line) is None

@@ -225,11 +225,27 @@ def turn_label(line: str) -> TurnLabel | None:
         tokens = _strip_titles(raw.replace("_", " ").split())
         name = " ".join(tokens)
         if kind == "titled" and not is_role_label(name):
-            if len(tokens) < 2 or len(m.group("label").split()) > 14 or _run_in_headline(raw, note):
+            # One name word is a label only behind an honorific ("Ms. Okafor:", "Senator Brooks:"),
+            # as hearing transcripts write witnesses; else "Update:" would be a speaker.
+            one_titled = len(tokens) == 1 and not note and _honorific_before(raw.split())
+            if (len(tokens) < 2 and not one_titled) or len(m.group("label").split()) > 14 \
+                    or _run_in_headline(raw, note):
                 continue
         label = line[: m.end()].rstrip().rstrip(":").rstrip()
         return TurnLabel(m.end(), label, name, note, kind)
     return None
+
+
+_HONORIFICS = frozenset(
+    """mr mrs ms miss dr sen senator rep representative gov governor congressman congresswoman
+    chairman chairwoman judge justice mayor secretary ambassador professor prof""".split()
+)
+
+
+def _honorific_before(words: list[str]) -> bool:
+    """Whether the label's words are an honorific and one name ("Ms. Okafor", "Senator Brooks")."""
+    return (len(words) == 2 and words[0].rstrip(".").lower() in _HONORIFICS and words[1][:1].isupper()
+            and words[1].rstrip(".").lower() not in _TITLE_WORDS)  # "Mr. President:" addresses, not a name
 
 
 def _run_in_headline(name: str, note: str) -> bool:
