@@ -188,3 +188,20 @@ def test_unknown_attribution_mode_is_refused(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("STANCE_ATTRIBUTION", "neural")
     with pytest.raises(StanceError, match="STANCE_ATTRIBUTION='neural' is not an attribution mode"):
         attribution_mode()
+
+
+def test_role_words_before_an_inverted_source_and_according_to_an_agency(tmp_path: Path) -> None:
+    """'"...," said council member Rosa Jimenez' and 'According to the transportation department, ...'."""
+    (tmp_path / "bikes.txt").write_text(
+        "City council approves bike lane plan\n\n"
+        "The city council voted 6-3 on Tuesday to approve a network of protected bike lanes downtown.\n\n"
+        "\"This is the safest choice for everyone who uses our streets,\" said council member Rosa Jimenez, "
+        "who sponsored the plan.\n\n"
+        "According to the transportation department, crashes involving cyclists rose 18 percent last year.\n",
+        encoding="utf-8",
+    )
+    (doc,) = list(iter_segmented([tmp_path / "bikes.txt"]))
+    holders = {s.text[:12]: s.holder for s in doc.statements}
+    assert holders["\"This is the"] == "Rosa Jimenez"
+    assert "transportation department" in holders["According to"]
+    assert holders["The city cou"] != "Rosa Jimenez"

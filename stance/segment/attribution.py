@@ -384,6 +384,14 @@ _TRAILING_SUBJECT = re.compile(
     rf"(?:[Tt]he\s+)?{_NAME_WORDS}(?:[’']s?\s+[a-z]+)?)$"
 )
 _RULE_AFTER = re.compile(rf"(?:[,—–-]|[\"”»])\s*{_CUE_WORD}\s+{_SUBJECT}\s*(?:[,.;!?]|$)")
+# "According to the State Department, ..." at the start of a sentence: the source, then the content.
+_RULE_ACCORDING = re.compile(rf"^\s*According to {_SUBJECT}\s*,")
+# '"...," said council member Rosa Jimenez, who ...': lower-case role words, then a full name
+# (two capitalised words at least, so "said state officials" is not read as a name).
+_RULE_AFTER_ROLE = re.compile(
+    rf"(?:[,—–-]|[\"”»])\s*{_CUE_WORD}\s+(?:[a-z][\w-]*\s+){{1,3}}"
+    rf"(?P<subj>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){{1,3}})\s*(?:[,.;!?]|$)"
+)
 _QUOTED = re.compile(r"“[^”]*(?:”|$)|\"[^\"]*(?:\"|$)|«[^»]*(?:»|$)")
 
 
@@ -447,7 +455,10 @@ def _rule_cue(masked: str, *, headline: bool = False) -> _Cue | None:
         return _Cue(m.group("subj"), "name", _head(m.group("subj")), m.start("subj"), True)
     if headline:
         return None
-    for m in _RULE_AFTER.finditer(masked):
+    m = _RULE_ACCORDING.match(masked)
+    if m and _rule_kind(m.group("subj")) is not None:
+        return _Cue(m.group("subj"), _rule_kind(m.group("subj")), _head(m.group("subj")), m.start("subj"), True)
+    for m in (*_RULE_AFTER.finditer(masked), *_RULE_AFTER_ROLE.finditer(masked)):
         lemma = _FORM_LEMMA.get(m.group("cue"))
         if lemma in _INVERTED:
             kind = _rule_kind(m.group("subj"))
