@@ -162,6 +162,9 @@ class TransformerParams:
         recipe: ``finetune`` (mean pooling + linear head, full fine-tuning, early stopping) or
             ``setfit`` (contrastive fine-tuning of the encoder, then a logistic-regression head).
         setfit_steps: Contrastive steps of the ``setfit`` recipe.
+        validation_fraction: When the dataset has no validation rows, hold out this share of the
+            training rows (stratified by label, whole statements kept together) for early
+            stopping (``finetune``); 0 trains every epoch without stopping early.
     """
 
     base_model: str | None = None
@@ -184,12 +187,14 @@ class TransformerParams:
     threads: int | None = None
     recipe: str = "finetune"
     setfit_steps: int = 200
+    validation_fraction: float = 0.1
 
     def __post_init__(self) -> None:
         where = "transformer params"
         if self.recipe not in ("finetune", "setfit"):
             raise StanceError(f"{where}: recipe = {self.recipe!r} is not allowed", hint="use finetune or setfit")
         _check_range(where, "setfit_steps", self.setfit_steps, low=1)
+        _check_range(where, "validation_fraction", self.validation_fraction, low=0, high=0.5)
         _check_range(where, "max_length", self.max_length, low=8, high=512)
         _check_range(where, "epochs", self.epochs, low=1)
         if self.max_steps is not None:

@@ -95,3 +95,31 @@ def test_unknown_recipe_is_refused() -> None:
 
     with pytest.raises(StanceError, match="recipe"):
         TrainConfig(model="transformer").replace(params={"recipe": "distil"})
+
+
+def test_holdout_split_keeps_statements_whole_and_every_label_in_train() -> None:
+    from stance.models.transformer import holdout_split
+
+    X, y = _rows("train")
+    texts = X.text.tolist()
+    keep, held = holdout_split(texts, y, 0.2, seed=3, min_rows=20)
+    assert len(keep) + len(held) == len(y) and 0 < len(held) < len(y) / 2
+    assert {texts[i] for i in keep}.isdisjoint({texts[i] for i in held})
+    assert set(y[keep]) == set(y)
+    assert holdout_split(texts, y, 0.0) is None
+    assert holdout_split(texts, y, 0.2) is None  # fewer than 40 rows: too few to hold any out
+
+
+@pytest.mark.slow
+def test_finetune_without_validation_rows_holds_out_part_of_train() -> None:
+    X, y = _rows("train")
+    again = X.assign(text=X.text + " That is what we heard again today.")
+    X, y = pd.concat([X, again], ignore_index=True), np.concatenate([y, y])
+    clf = build_model(TrainConfig(model="transformer").replace(params={**TINY, "max_steps": 2, "validation_fraction": 0.2}))
+    clf.fit(X, y)
+    log = clf.training_log_
+    assert "held out for early stopping" in log["validation"]
+    assert log["evaluations"] and log["best_val_macro_f1"] is not None
+    off = build_model(TrainConfig(model="transformer").replace(params={**TINY, "max_steps": 2, "validation_fraction": 0}))
+    off.fit(X, y)
+    assert "validation" not in off.training_log_ and not off.training_log_.get("evaluations")

@@ -108,6 +108,43 @@ def _module_class() -> type:
     return MeanPoolClassifier
 
 
+def holdout_split(texts: Sequence[str], labels: np.ndarray, fraction: float, *,
+                  seed: int = 13, min_rows: int = 40) -> tuple[np.ndarray, np.ndarray] | None:
+    """Indices ``(keep, held_out)``: about ``fraction`` of the rows for early stopping, or ``None``.
+
+    Stratified by label, with every row of one statement text on the same side (a statement paired
+    with several targets must not be in both), by scikit-learn's ``StratifiedGroupKFold``. ``None``
+    when ``fraction`` is 0, there are fewer than ``min_rows`` rows, or a label would vanish from train.
+
+    Example:
+        >>> keep, held = holdout_split(texts, labels, 0.1)
+        >>> set(texts[i] for i in keep).isdisjoint(texts[i] for i in held)
+        True
+    """
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    n = len(labels)
+    if fraction <= 0 or n < min_rows:
+        return None
+    n_splits = max(2, round(1 / fraction))
+    _, counts = np.unique(labels, return_counts=True)
+    if counts.min() < n_splits:
+        return None
+    groups = np.unique(np.asarray(texts, dtype=object), return_inverse=True)[1]
+    folds = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    keep, held = next(folds.split(np.zeros(n), labels, groups))
+    if set(labels[keep]) != set(labels) or not len(held):
+        return None
+    return keep, held
+
+
+def pd_rows(texts: list[str], targets: list[str]) -> Any:
+    """A DataFrame with ``text`` and ``target`` columns (the estimators' input)."""
+    import pandas as pd
+
+    return pd.DataFrame({"text": texts, "target": targets})
+
+
 class _Rows:
     """Tokenised rows and, with frozen lower layers, the cache of their frozen output."""
 
@@ -123,6 +160,8 @@ class TransformerStanceClassifier(ClassifierMixin, BaseEstimator):
 
     Arguments are those of :class:`stance.config.TransformerParams`, plus ``seed``. ``recipe`` is
     ``finetune`` or ``setfit``; ``setfit_steps`` the contrastive steps of the SetFit recipe.
+    ``validation_fraction``: without validation rows, the share of training rows held out for early
+    stopping (``finetune``).
     ``pooler_init`` only concerns folders of the earlier [CLS] recipe and is kept for old configs.
 
     Example:
@@ -137,7 +176,7 @@ class TransformerStanceClassifier(ClassifierMixin, BaseEstimator):
                  warmup_ratio: float = 0.1, class_weighting: str = "balanced", pooler_init: str = "identity",
                  freeze_layers: int = 0, cache_frozen: bool = True, eval_every: int | None = None,
                  patience: int = 2, progress: bool = True, threads: int | None = None, recipe: str = "finetune",
-                 setfit_steps: int = 200, seed: int = 13) -> None:
+                 setfit_steps: int = 200, validation_fraction: float = 0.1, seed: int = 13) -> None:
         self.base_model = base_model
         self.max_length = max_length
         self.epochs = epochs
@@ -158,6 +197,7 @@ class TransformerStanceClassifier(ClassifierMixin, BaseEstimator):
         self.threads = threads
         self.recipe = recipe
         self.setfit_steps = setfit_steps
+        self.validation_fraction = validation_fraction
         self.seed = seed
 
     # ------------------------------------------------------------------ encoding and forward passes
@@ -285,10 +325,21 @@ class TransformerStanceClassifier(ClassifierMixin, BaseEstimator):
         self._init_model()
         cache = (frozen_cache if frozen_cache is not None else {}) if self.freeze_layers and self.cache_frozen else None
         started = time.perf_counter()
+        held_out = None
+        if self.recipe == "finetune" and self._validation_rows(validation, None, tokenize=False) is None:
+            held_out = holdout_split(texts, labels, self.validation_fraction, seed=self.seed)
+        if held_out is not None:
+            keep, hold = held_out
+            validation = (pd_rows([texts[i] for i in hold], [targets[i] for i in hold]), labels[hold])
+            texts, targets = [texts[i] for i in keep], [targets[i] for i in keep]
+            labels, label_ids = labels[keep], label_ids[keep]
         rows = self._rows(targets, texts, cache)
         val = self._validation_rows(validation, cache)
         log: dict[str, Any] = {"recipe": self.recipe, "pooling": "mean", "frozen_layers": self.freeze_layers,
                                "cache_seconds": round(time.perf_counter() - started, 1)}
+        if held_out is not None:
+            log["validation"] = (f"no validation rows given: {len(held_out[1])} of {len(held_out[0]) + len(held_out[1])} "
+                                 f"training rows held out for early stopping (stratified by label, statements kept whole)")
         if self.recipe == "setfit":
             log["contrastive"] = self._contrastive(rows, label_ids)
             log.update(self._fit_head(rows, label_ids, val))
@@ -325,7 +376,8 @@ class TransformerStanceClassifier(ClassifierMixin, BaseEstimator):
                 for p in module.parameters():
                     p.requires_grad_(False)
 
-    def _validation_rows(self, validation: tuple[Any, Any] | None, cache: dict | None) -> tuple[_Rows, np.ndarray] | None:
+    def _validation_rows(self, validation: tuple[Any, Any] | None, cache: dict | None,
+                         tokenize: bool = True) -> tuple[_Rows, np.ndarray] | None:
         if validation is None:
             return None
         v_texts, v_targets = as_frame_columns(validation[0])
@@ -333,6 +385,8 @@ class TransformerStanceClassifier(ClassifierMixin, BaseEstimator):
         known = np.isin(v_labels, self.classes_)
         if not len(v_texts) or not known.any():
             return None
+        if not tokenize:
+            return _Rows([], None, None), v_labels[known]
         rows = self._rows([g for g, k in zip(v_targets, known) if k], [t for t, k in zip(v_texts, known) if k], cache)
         return rows, np.searchsorted(self.classes_, v_labels[known])
 
