@@ -49,6 +49,11 @@ def train_command(
         f"task '{result.task}': trained {result.kind} on {result.n_train} pairs ({counts}), "
         f"{result.n_validation} validation pairs, in {result.seconds:.1f} s → {result.model_dir}"
     )
+    log = result.metadata.get("training") or {}
+    if log.get("validation"):
+        typer.echo(f"  {log['validation']}")
+    if log.get("selected_on"):
+        typer.echo(f"  settings chosen on the {log['selected_on']}: {log.get('chosen')}")
 
 
 def _describe(task: str) -> str:
