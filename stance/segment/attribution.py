@@ -240,7 +240,11 @@ class _Names:
         if not options:
             return " ".join(words)
         before = [o for o in options if o[0] <= pos]
-        return (before[-1] if before else options[0])[1]
+        chosen = (before[-1] if before else options[0])[1]
+        if len(words) > 1:
+            return chosen  # a full name keeps the spelling it is written in
+        # A lone surname, when the document spells the person two ways ("Sergei", "Sergey Lavrov"): the first.
+        return next(n for _, n in options if n.split()[0][:3] == chosen.split()[0][:3])
 
     def nearest_person(self, pos: int) -> str | None:
         before = [n for p, n in self.people if p < pos]
@@ -388,9 +392,17 @@ _RULE_AFTER = re.compile(rf"(?:[,—–-]|[\"”»])\s*{_CUE_WORD}\s+{_SUBJECT}\
 _RULE_ACCORDING = re.compile(rf"^\s*According to {_SUBJECT}\s*,")
 # '"...," said council member Rosa Jimenez, who ...': lower-case role words, then a full name
 # (two capitalised words at least, so "said state officials" is not read as a name).
+_PREPOSITIONS = r"(?:on|in|at|to|during|after|before|with|from|by|for|of|about|while|when|in|into|through|last|this|earlier)"
 _RULE_AFTER_ROLE = re.compile(
-    rf"(?:[,—–-]|[\"”»])\s*{_CUE_WORD}\s+(?:[a-z][\w-]*\s+){{1,3}}"
-    rf"(?P<subj>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){{1,3}})\s*(?:[,.;!?]|$)"
+    rf"(?:[,—–-]|[\"”»])\s*{_CUE_WORD}\s+(?:(?!{_PREPOSITIONS}\b)[\w'’.-]+\s+){{1,4}}?"
+    rf"(?P<subj>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*[\w'’-]){{1,3}})\s*(?:[,.;!?]|$)"
+)
+# "As the Tribune reported last week, ...", "As Ortega noted, ...", "As reported by the Tribune, ...":
+# the source and its cue frame the rest of the sentence.
+_RULE_AS = re.compile(
+    rf"^\s*(?:(?:And|But|Yet|So)\s+|[^,“\"«]{{0,80}},\s+)?[Aa]s\s+(?:{_SUBJECT}\s+{_AUX_WORDS}(?:[a-z]+ly\s+)?{_CUE_WORD}"
+    rf"|(?:first\s+|previously\s+|also\s+)?(?P<cue2>reported|noted|revealed|first reported|disclosed|detailed|documented)"
+    rf"\s+by\s+(?P<subj2>{_NAME_WORDS}|{_DESCRIPTION}))\b(?:\s+out)?[^,;:“\"«]{{0,50}},"
 )
 _QUOTED = re.compile(r"“[^”]*(?:”|$)|\"[^\"]*(?:\"|$)|«[^»]*(?:»|$)")
 
@@ -401,8 +413,16 @@ def _norm(text: str) -> str:
     return text.replace("''", '" ') if "''" in text else text
 
 
-def _mask_quotes(sentence: str) -> str:
-    """The sentence with the words inside quotation marks blanked (same length)."""
+def _mask_quotes(sentence: str, continued: bool = False) -> str:
+    """The sentence with the words inside quotation marks blanked (same length).
+
+    ``continued``: the sentence goes on a quotation opened in an earlier sentence, so its first
+    quotation mark closes it ('It is propaganda," Carson replied.').
+    """
+    if continued:
+        close = min((k for k in (sentence.find(q) for q in "\"”»") if k >= 0), default=-1)
+        if close > 0:
+            return "_" * close + sentence[close] + _mask_quotes(sentence[close + 1 :])
     def blank(m: re.Match[str]) -> str:
         quote = m.group(0)
         if len(quote) >= 2 and quote[-1] in "”\"»":
@@ -458,6 +478,9 @@ def _rule_cue(masked: str, *, headline: bool = False) -> _Cue | None:
     m = _RULE_ACCORDING.match(masked)
     if m and _rule_kind(m.group("subj")) is not None:
         return _Cue(m.group("subj"), _rule_kind(m.group("subj")), _head(m.group("subj")), m.start("subj"), True)
+    found = _as_cue(masked)
+    if found is not None:
+        return found
     for m in (*_RULE_AFTER.finditer(masked), *_RULE_AFTER_ROLE.finditer(masked)):
         lemma = _FORM_LEMMA.get(m.group("cue"))
         if lemma in _INVERTED:
@@ -501,6 +524,29 @@ def _rule_cue(masked: str, *, headline: bool = False) -> _Cue | None:
         share = _content_length(masked[m.end() :], before, tail_comma) / max(1, total - frame)
         return _Cue(subject, kind, _head(subject), start, share >= 0.4)
     return None
+
+
+# Cues of "As X reported, ...": reporting verbs only ("As Trump demands ..." is "as" of time).
+_AS_LEMMAS = frozenset(
+    """report note point write say explain observe reveal disclose detail document mention tell
+    argue suggest put acknowledge highlight emphasize emphasise stress recount recall predict warn""".split()
+)
+_AS_FORMS = frozenset(f for lemma in _AS_LEMMAS for f in _forms(lemma))
+
+
+def _as_cue(masked: str) -> _Cue | None:
+    """The source of "As X reported, ..." and "As reported by X, ..." (the rest is its content)."""
+    m = _RULE_AS.match(masked)
+    if m is None:
+        return None
+    subject = m.group("subj") or m.group("subj2")
+    if m.group("subj") is not None and m.group("cue") not in _AS_FORMS:
+        return None  # "As Trump attacked Clinton, ...": "as" of time, not of a source
+    kind = _rule_kind(subject)
+    if kind is None:
+        return None
+    share = len(masked[m.end() :].strip(" .,;")) / max(1, len(masked.strip()))
+    return _Cue(subject, kind, _head(subject), m.start("subj") if m.group("subj") else m.start("subj2"), share >= 0.4)
 
 
 # Weak cues ("think", "continue", "call") read only before a clause, a quotation or "for"/"on".
@@ -665,7 +711,7 @@ def attribute_news(text: str, statements: Sequence[Any], *, parse: bool = True, 
     for s in news:
         if s.in_quote and not any(q in _norm(s.text) for q in _QUOTES):
             continue  # a sentence inside a quotation of several: its verbs are the speaker's words
-        masked = _mask_quotes(_norm(s.text))
+        masked = _mask_quotes(_norm(s.text), continued=s.in_quote and not _opens(_norm(s.text)))
         if not needs_parse(masked):
             continue
         found = _rule_cue(masked, headline=s.section == "title")
