@@ -79,7 +79,9 @@ _ORG_NOUNS = frozenset(
     """newspaper paper daily tabloid network channel outlet magazine publication website site agency
     department ministry committee campaign organization organisation group company firm corporation
     administration government party council commission court report poll survey study office
-    association union institute foundation statement post station bureau team""".split()
+    association union institute foundation statement post station bureau team authority board panel
+    coalition alliance caucus service bank fund center centre embassy university hospital police
+    publisher""".split()
 )
 _NOT_FIRST = _TITLE_WORDS | _HOLDER_ROLE_WORDS | {
     "senate", "majority", "minority", "house", "speaker", "leader", "democratic", "republican", "gop",
@@ -205,6 +207,7 @@ class _Cue:
     head_lemma: str
     pos: int  # document offset of the source
     outside_quote: bool
+    spreads: bool = True  # gives its source to a quotation in the sentence before or after it
 
 
 class _Names:
@@ -464,6 +467,12 @@ def _colon_cue(sentence: str) -> _Cue | None:
 
 
 def _rule_cue(masked: str, *, headline: bool = False) -> _Cue | None:
+    """The cue of a sentence by :func:`_verb_cue`, else its "according to X" at the end."""
+    found = _verb_cue(masked, headline=headline)
+    return found if found is not None or headline else _according_cue(masked)
+
+
+def _verb_cue(masked: str, *, headline: bool = False) -> _Cue | None:
     """The cue of a sentence that plain patterns can read ("X said", "..., said X"), or ``None``.
 
     A headline is read only as "Name: claim" (its other forms are the rule-based pass's).
@@ -526,6 +535,25 @@ def _rule_cue(masked: str, *, headline: bool = False) -> _Cue | None:
     return None
 
 
+# "..., according to the state gaming board." / "..., according to Kantar Media's ad tracker, ...":
+# the source runs to the next comma or the end (a document or a poll is a source here too).
+_RULE_ACCORDING_ANY = re.compile(r"(?:,|—|–|\(|\s)\s*according to (?P<subj>[^,;:()“\"«_]{2,90}?)\s*[.!?]?\s*$")
+
+
+def _according_cue(masked: str) -> _Cue | None:
+    """The source of "according to X" after the start of a sentence; the rest is its content."""
+    m = _RULE_ACCORDING_ANY.search(masked)
+    if m is None or "_" in masked[: m.start()]:
+        return None  # a quotation with its own speaker before it
+    subject = m.group("subj").strip()
+    words = subject.split()
+    if len(words) > 14 or not (words[0].lower() in _DETS or words[0][0].isupper() or words[0][0].isdigit() or "'" in words[0] or "’" in words[0]):
+        return None  # "according to plan", "according to custom"
+    kind = _rule_kind(subject) or "group"
+    share = 1 - (m.end() - m.start()) / max(1, len(masked.strip()))
+    return _Cue(subject, kind, _head(subject), m.start("subj"), share >= 0.4, spreads=False)
+
+
 # Cues of "As X reported, ...": reporting verbs only ("As Trump demands ..." is "as" of time).
 _AS_LEMMAS = frozenset(
     """report note point write say explain observe reveal disclose detail document mention tell
@@ -551,7 +579,7 @@ def _as_cue(masked: str) -> _Cue | None:
 
 # Weak cues ("think", "continue", "call") read only before a clause, a quotation or "for"/"on".
 _WEAK_FORMS = frozenset(f for lemma in _WEAK for f in _forms(lemma))
-_WEAK_FOLLOW = re.compile(r"\s*(?:,\s*|:\s*)?[“\"«]|\s+that\b|\s+(?:for|on)\s+(?!the\s+(?:phone|stage|floor))")
+_WEAK_FOLLOW = re.compile(r"\s*(?:,\s*|:\s*)?[“\"«_]|\s+out\b|\s+that\b|\s+(?:for|on)\s+(?!the\s+(?:phone|stage|floor))")
 _APPOSITION = re.compile(
     rf"^\s*(?P<subj>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){{1,3}}),\s+(?:a|an|the|who|whose|[a-z]+)\b[^“\"«]{{0,160}},\s*"
     rf"{_AUX_WORDS}(?:[a-z]+ly\s+)?$"
@@ -750,7 +778,7 @@ def attribute_news(text: str, statements: Sequence[Any], *, parse: bool = True, 
         if cue is None:
             resolver.remember(s.holder, s.holder_type)
             continue
-        if s.holder_type == "quoted" and (s.section == "title" or not _names_one_person(cue)):
+        if s.holder_type == "quoted" and (s.section == "title" or not _names_one_person(cue) or not cue.spreads):
             resolver.remember(s.holder, s.holder_type)
             continue  # the rule pass found a person: a group or an organisation does not replace it
         holder = resolver.resolve(cue, anchor.start)
@@ -768,14 +796,14 @@ def _names_one_person(cue: _Cue) -> bool:
 def _run_cue(run: list[Any], news: Sequence[Any], position: dict[int, int], cues: dict[int, _Cue]) -> tuple[Any, Any]:
     """The cue of a quotation: inside it, in the sentence after it, or before it (a colon)."""
     for s in run:
-        if id(s) in cues:
+        if id(s) in cues and cues[id(s)].spreads:
             return cues[id(s)], s
     k, j = position[id(run[0])], position[id(run[-1])]
     after = news[j + 1] if j + 1 < len(news) else None
-    if after is not None and id(after) in cues and after.paragraph - run[-1].paragraph <= 1:
+    if after is not None and id(after) in cues and cues[id(after)].spreads and after.paragraph - run[-1].paragraph <= 1:
         return cues[id(after)], after
     before = news[k - 1] if k else None
-    if before is not None and id(before) in cues and before.paragraph >= run[0].paragraph - 1:
+    if before is not None and id(before) in cues and cues[id(before)].spreads and before.paragraph >= run[0].paragraph - 1:
         return cues[id(before)], before
     if before is not None and _norm(before.text).rstrip().endswith(":") and before.paragraph >= run[0].paragraph - 1:
         colon = _colon_cue(_norm(before.text))
