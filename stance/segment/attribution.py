@@ -805,7 +805,10 @@ def _run_cue(run: list[Any], news: Sequence[Any], position: dict[int, int], cues
     before = news[k - 1] if k else None
     if before is not None and id(before) in cues and cues[id(before)].spreads and before.paragraph >= run[0].paragraph - 1:
         return cues[id(before)], before
-    if before is not None and _norm(before.text).rstrip().endswith(":") and before.paragraph >= run[0].paragraph - 1:
+    if before is not None and (
+        (_norm(before.text).rstrip().endswith(":") and before.paragraph >= run[0].paragraph - 1)
+        or before.paragraph == run[0].paragraph  # 'Ortega was less sure. "I like trains. ..."'
+    ):
         colon = _colon_cue(_norm(before.text))
         if colon is not None:
             return colon, before
