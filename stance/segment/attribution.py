@@ -526,6 +526,8 @@ def _verb_cue(masked: str, *, headline: bool = False) -> _Cue | None:
         if m.group(0) in _NOUNISH_FORMS and kind not in ("name", "pronoun"):
             continue  # "Clinton's coalition in earlier states": a noun, not a cue
         if kind is None:
+            if _IN_APPOSITION.search(masked[: m.start()]):
+                continue  # "Clinton, who did not say ..., said": the verb of the apposition, then the next cue
             return None  # a cue whose subject the rules cannot read: the parser decides
         before = masked[:start].strip(" ,—–-")
         tail_comma = masked[:start].rstrip().endswith(",")
@@ -586,6 +588,7 @@ _APPOSITION = re.compile(
 )
 _NOT_SPEECH = re.compile(r"\s+(?:to\b|(?:a|an|his|her|their|its)\s+(?:\w+\s+)?(?:victory|win|seat|title|prize|lead)\b)")
 _PROGRESSIVE = re.compile(r"(?:\b(?:is|are|was|were|been|be|am)|[’'](?:s|re|m))\s+(?:[a-z]+ly\s+|also\s+|now\s+|still\s+)*$")
+_IN_APPOSITION = re.compile(r",\s+(?:who|whose|which|a|an|the)\b[^,;“\"«_]*$")
 _PASSIVE = re.compile(r"\b(?:is|are|was|were|be|been|being|get|got|gets)\s+(?:[a-z]+ly\s+)?$")
 _CONTENT_LEAD = re.compile(r"^\s*(?:that|on \w+|in a statement|to \w+)\b")
 # An object before "that" is the frame, not the content: 'told supporters that "..."'.
