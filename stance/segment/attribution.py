@@ -221,6 +221,8 @@ class _Names:
                 words = words[1:]
             if len(words) > 2 and re.match(r"[A-Z][a-z]+(?:an|ese|ish|ch|i)$", words[0]):
                 words = words[1:]
+            if words and words[-1].lower() in _TITLE_WORDS | _NOT_FIRST:
+                continue  # "Florida Gov. Jeb Bush", "Minnesota Democratic": no name
             if len(words) >= 2 and words[-1].lower() not in _PERSON_NOUNS and person_tokens(" ".join(words)):
                 self.by_last.setdefault(words[-1], []).append((m.start(), " ".join(words)))
         self.people: list[tuple[int, str]] = sorted((p, n) for v in self.by_last.values() for p, n in v)
