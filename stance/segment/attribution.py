@@ -762,7 +762,10 @@ def attribute_news(text: str, statements: Sequence[Any], *, parse: bool = True, 
     resolver = _Resolver(text)
     run_of = {id(s): r for r, run in enumerate(runs) for s in run}
     position = {id(s): k for k, s in enumerate(news)}
-    run_cue = [_run_cue(run, news, position, cues) for run in runs]
+    # A mostly narrative sentence ('It is our choice," Clinton said at the outset of a debate ...') is
+    # not given to its source, but it names the speaker of the quotation it ends.
+    speaking = {**framed, **cues}
+    run_cue = [_run_cue(run, news, position, speaking) for run in runs]
     changed = 0
     for s in news:
         cue, anchor = (cues[id(s)], s) if id(s) in cues else (None, None)
