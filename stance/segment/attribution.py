@@ -533,7 +533,7 @@ def _verb_cue(masked: str, *, headline: bool = False) -> _Cue | None:
             return None  # a cue whose subject the rules cannot read: the parser decides
         before = masked[:start].strip(" ,—–-")
         tail_comma = masked[:start].rstrip().endswith(",")
-        frame = len(masked[: m.start()].strip()) if appos_found else 0  # the source and its apposition
+        frame = 0
         share = _content_length(masked[m.end() :], before, tail_comma) / max(1, total - frame)
         return _Cue(subject, kind, _head(subject), start, share >= 0.4)
     return None
@@ -585,7 +585,8 @@ def _as_cue(masked: str) -> _Cue | None:
 _WEAK_FORMS = frozenset(f for lemma in _WEAK for f in _forms(lemma))
 _WEAK_FOLLOW = re.compile(r"\s*(?:,\s*|:\s*)?[“\"«_]|\s+out\b|\s+that\b|\s+(?:for|on)\s+(?!the\s+(?:phone|stage|floor))")
 _APPOSITION = re.compile(
-    rf"^\s*(?P<subj>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){{1,3}}),\s+(?:a|an|the|who|whose|[a-z]+)\b[^“\"«]{{0,160}},\s*"
+    rf"^\s*(?:[^,“\"«_]{{0,60}},\s+)?(?:(?:[A-Z][\w'’.-]*\s+)?[a-z][\w-]*\s+)?"
+    rf"(?P<subj>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){{1,3}}),\s+(?:a|an|the|who|whose|[a-z]+)\b[^“\"«]{{0,160}},\s*"
     rf"{_AUX_WORDS}(?:[a-z]+ly\s+)?$"
 )
 _NOT_SPEECH = re.compile(r"\s+(?:to\b|(?:a|an|his|her|their|its)\s+(?:\w+\s+)?(?:victory|win|seat|title|prize|lead)\b)")
@@ -764,8 +765,7 @@ def attribute_news(text: str, statements: Sequence[Any], *, parse: bool = True, 
     position = {id(s): k for k, s in enumerate(news)}
     # A mostly narrative sentence ('It is our choice," Clinton said at the outset of a debate ...') is
     # not given to its source, but it names the speaker of the quotation it ends.
-    speaking = {**framed, **cues}
-    run_cue = [_run_cue(run, news, position, speaking) for run in runs]
+    run_cue = [_run_cue(run, news, position, cues, framed) for run in runs]
     changed = 0
     for s in news:
         cue, anchor = (cues[id(s)], s) if id(s) in cues else (None, None)
@@ -775,6 +775,8 @@ def attribute_news(text: str, statements: Sequence[Any], *, parse: bool = True, 
                 holder = resolver.resolve(framed[id(s)], s.start)  # the rule pass's holder, by this cue's subject
                 if holder and person_tokens(holder) and holder.split()[-1] != s.holder.split()[-1]:
                     s.holder = holder  # another person: the same one keeps the form the rule pass chose
+            elif framed[id(s)].kind == "name":
+                resolver.resolve(framed[id(s)], s.start)  # not this sentence's holder, but the last person named
             resolver.remember(s.holder, s.holder_type)
             continue
         if cue is None and r is not None:
@@ -801,18 +803,28 @@ def _names_one_person(cue: _Cue) -> bool:
     return cue.kind in ("name", "pronoun") or (cue.kind == "description" and cue.head_lemma in _PERSON_NOUNS)
 
 
-def _run_cue(run: list[Any], news: Sequence[Any], position: dict[int, int], cues: dict[int, _Cue]) -> tuple[Any, Any]:
-    """The cue of a quotation: inside it, in the sentence after it, or before it (a colon)."""
-    for s in run:
-        if id(s) in cues and cues[id(s)].spreads:
-            return cues[id(s)], s
+def _run_cue(
+    run: list[Any], news: Sequence[Any], position: dict[int, int], cues: dict[int, _Cue], framed: dict[int, _Cue]
+) -> tuple[Any, Any]:
+    """The cue of a quotation: inside it, in the sentence after it, or before it (a colon).
+
+    Inside it, a mostly narrative sentence ('...," Clinton said at the outset of a debate ...') is
+    not given to its source, but it still names the speaker of the rest of the quotation.
+    """
+    for inside in (cues, framed):
+        for s in run:
+            if id(s) in inside and inside[id(s)].spreads:
+                return inside[id(s)], s
     k, j = position[id(run[0])], position[id(run[-1])]
     after = news[j + 1] if j + 1 < len(news) else None
     if after is not None and id(after) in cues and cues[id(after)].spreads and after.paragraph - run[-1].paragraph <= 1:
         return cues[id(after)], after
+    if after is not None and id(after) in framed and framed[id(after)].spreads and after.paragraph == run[-1].paragraph:
+        return framed[id(after)], after
     before = news[k - 1] if k else None
-    if before is not None and id(before) in cues and cues[id(before)].spreads and before.paragraph >= run[0].paragraph - 1:
-        return cues[id(before)], before
+    for found in (cues, framed):
+        if before is not None and id(before) in found and found[id(before)].spreads and before.paragraph >= run[0].paragraph - 1:
+            return found[id(before)], before
     if before is not None and (
         (_norm(before.text).rstrip().endswith(":") and before.paragraph >= run[0].paragraph - 1)
         or before.paragraph == run[0].paragraph  # 'Ortega was less sure. "I like trains. ..."'
