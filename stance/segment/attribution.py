@@ -625,6 +625,8 @@ def _subject_before(prefix: str) -> tuple[str, int] | None:
 
 def _head(subject: str) -> str:
     word = subject.split()[-1].lower()
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"  # "authorities", "parties"
     return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
 
 
@@ -642,6 +644,8 @@ def _rule_kind(subject: str) -> str | None:
         return "description"
     if len(words) == 1 and _head(words[0]) in _PERSON_NOUNS | _GROUP_NOUNS:
         return "group" if words[0].endswith("s") else "description"  # "Critics say", "Officials"
+    if len(words) >= 2 and words[0].lower() in _GROUP_DETS and words[-1].endswith("s") and _head(words[-1]) in _PERSON_NOUNS | _GROUP_NOUNS | _ORG_NOUNS:
+        return "group"  # "Some activists", "Many Republicans" (a party's members)
     if words[0][0].isupper() and words[0].lower() not in ("the", "a", "an", "his", "her", "their", "its"):
         if words[0] in _STARTERS or words[0].endswith("ing") or words[-1].endswith(("'s", "’s")):
             return None
