@@ -585,7 +585,7 @@ def _as_cue(masked: str) -> _Cue | None:
 _WEAK_FORMS = frozenset(f for lemma in _WEAK for f in _forms(lemma))
 _WEAK_FOLLOW = re.compile(r"\s*(?:,\s*|:\s*)?[“\"«_]|\s+out\b|\s+that\b|\s+(?:for|on)\s+(?!the\s+(?:phone|stage|floor))")
 _APPOSITION = re.compile(
-    rf"^\s*(?:[^,“\"«_]{{0,60}},\s+)?(?:(?:[A-Z][\w'’.-]*\s+)?[a-z][\w-]*\s+)?"
+    rf"^\s*(?:[^,“\"«_]{{0,60}},\s+|[“\"«]?_+[”\"»]?,?\s*)?(?:(?:[A-Z][\w'’.-]*\s+)?[a-z][\w-]*\s+)?"
     rf"(?P<subj>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){{1,3}}),\s+(?:a|an|the|who|whose|[a-z]+)\b[^“\"«]{{0,160}},\s*"
     rf"{_AUX_WORDS}(?:[a-z]+ly\s+)?$"
 )
@@ -746,10 +746,11 @@ def attribute_news(text: str, statements: Sequence[Any], *, parse: bool = True, 
     framed: dict[int, _Cue] = {}  # sentences whose own cue attributes less than 40 % of them
     todo = []
     runs = _quote_runs(news)
+    continued = {id(s) for run in runs for s in run if not _opens(_norm(s.text))}
     for s in news:
-        if s.in_quote and not any(q in _norm(s.text) for q in _QUOTES):
+        if (s.in_quote or id(s) in continued) and not any(q in _norm(s.text) for q in _QUOTES):
             continue  # a sentence inside a quotation of several: its verbs are the speaker's words
-        masked = _mask_quotes(_norm(s.text), continued=s.in_quote and not _opens(_norm(s.text)))
+        masked = _mask_quotes(_norm(s.text), continued=id(s) in continued)
         if not needs_parse(masked):
             continue
         found = _rule_cue(masked, headline=s.section == "title")
