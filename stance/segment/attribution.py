@@ -415,6 +415,7 @@ _QUOTED = re.compile(r"“[^”]*(?:”|$)|\"[^\"]*(?:\"|$)|«[^»]*(?:»|$)")
 def _norm(text: str) -> str:
     """Two apostrophes as a quotation mark (''...'', as some news archives print them) read as
     a straight double quote; same length, so offsets hold."""
+    text = text.replace("\xa0", " ")
     return text.replace("''", '" ') if "''" in text else text
 
 
@@ -595,6 +596,7 @@ _IN_APPOSITION = re.compile(r",\s+(?:who|whose|which|a|an|the)\b[^,;“\"«_]*$"
 _PASSIVE = re.compile(r"\b(?:is|are|was|were|be|been|being|get|got|gets)\s+(?:[a-z]+ly\s+)?$")
 _CONTENT_LEAD = re.compile(r"^\s*(?:that|on \w+|in a statement|to \w+)\b")
 # An object before "that" is the frame, not the content: 'told supporters that "..."'.
+_CLAUSE_SUBJECT = re.compile(r"^\s*(?:he|she|they|it|we|i|you|there)\b", re.IGNORECASE)
 _OBJECT_THAT = re.compile(r"^[^,;:“\"«_]{0,40}?\bthat\b")
 
 
@@ -609,7 +611,8 @@ def _content_length(rest: str, before: str, tail_comma: bool = False) -> int:
     if len(rest.strip(" .,;!?")) < 25 and tail_comma:  # "This worries Democrats, Elleithee said."
         return len(before)
     rest = _CONTENT_LEAD.sub("", rest)
-    rest = _OBJECT_THAT.sub("", rest)
+    if not _CLAUSE_SUBJECT.match(rest):  # "said she did not ... and hoped that": no object
+        rest = _OBJECT_THAT.sub("", rest)
     return len(rest.strip(" .,:;"))
 
 
