@@ -375,8 +375,8 @@ _FORM_LEMMA = {f: lemma for lemma in sorted(CUE_LEMMAS - _WEAK) for f in _forms(
 _NOUNISH_FORMS = frozenset(
     f for lemma in _NOUN_LIKE for f in _forms(lemma) if not f.endswith(("ed", "ing")) and f not in _IRREGULAR.get(lemma, [])
 )
-_AUX_WORDS = r"(?:(?:has|have|had|also|later|then|further|again|repeatedly|previously|recently|once|would|will|is|was|has been|had been|publicly|flatly|quickly|simply|just|often)\s+)*"
-_NAME_WORDS = r"[A-Z][\w'’.-]*(?:\s+(?:(?:of|de|van|von|al|bin)\s+)?[A-Z][\w'’.-]*){0,4}"
+_AUX_WORDS = r"(?:(?:himself|herself|themselves|itself|has|have|had|also|later|then|further|again|repeatedly|previously|recently|once|would|will|is|was|has been|had been|publicly|flatly|quickly|simply|just|often)\s+)*"
+_NAME_WORDS = r"[A-Z][\w'’.-]*(?:\s+(?:(?:of|de|van|von|al|bin)\s+)?[A-Z][\w'’.-]*){0,5}"
 _DESCRIPTION = r"(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir|[Ii]ts)\s+(?:[\w'’-]+\s+){0,4}?[a-z][\w-]*"
 _SUBJECT = rf"(?P<subj>[Hh]e|[Ss]he|[Tt]hey|[Ii]t|{_DESCRIPTION}|{_NAME_WORDS})"
 _CUE_WORD = r"(?P<cue>[a-z]+)"  # checked against the cue forms after the match
@@ -402,10 +402,17 @@ _RULE_AFTER_ROLE = re.compile(
     rf"(?:[,—–-]|[\"”»])\s*{_CUE_WORD}\s+(?:(?!{_PREPOSITIONS}\b)[\w'’.-]+\s+){{1,4}}?"
     rf"(?P<subj>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*[\w'’-]){{1,3}})\s*(?:[,.;!?]|$)"
 )
+# Cues of "As X reported, ...": reporting verbs only ("As Trump demands ..." is "as" of time).
+_AS_LEMMAS = frozenset(
+    """report note point write say explain observe reveal disclose detail document mention tell
+    argue suggest put acknowledge highlight emphasize emphasise stress recount recall predict warn""".split()
+)
+_AS_FORMS = frozenset(f for lemma in _AS_LEMMAS for f in _forms(lemma))
+_AS_CUE = "|".join(sorted(_AS_FORMS, key=len, reverse=True))
 # "As the Tribune reported last week, ...", "As Ortega noted, ...", "As reported by the Tribune, ...":
 # the source and its cue frame the rest of the sentence.
 _RULE_AS = re.compile(
-    rf"^\s*(?:(?:And|But|Yet|So)\s+|[^,“\"«]{{0,80}},\s+)?[Aa]s\s+(?:{_SUBJECT}\s+{_AUX_WORDS}(?:[a-z]+ly\s+)?{_CUE_WORD}"
+    rf"^\s*(?:(?:And|But|Yet|So)\s+|[^,“\"«]{{0,80}},\s+)?[Aa]s\s+(?:{_SUBJECT}\s+{_AUX_WORDS}(?:[a-z]+ly\s+)?(?P<cue>{_AS_CUE})"
     rf"|(?:first\s+|previously\s+|also\s+)?(?P<cue2>reported|noted|revealed|first reported|disclosed|detailed|documented)"
     rf"\s+by\s+(?P<subj2>{_NAME_WORDS}|{_DESCRIPTION}))\b(?:\s+out)?[^,;:“\"«]{{0,50}},"
 )
@@ -526,7 +533,7 @@ def _verb_cue(masked: str, *, headline: bool = False) -> _Cue | None:
         kind = _rule_kind(subject)
         if m.group(0) in _NOUNISH_FORMS and masked[max(0, start - 7) : start].split()[-1:] in _DET_BEFORE:
             continue  # "his Islamophobic remarks": an adjective and a noun
-        if m.group(0) in _NOUNISH_FORMS and kind not in ("name", "pronoun"):
+        if m.group(0) in _NOUNISH_FORMS and kind not in ("name", "pronoun") and not _THAT_CLAUSE.match(masked, m.end()):
             continue  # "Clinton's coalition in earlier states": a noun, not a cue
         if kind is None:
             if _IN_APPOSITION.search(masked[: m.start()]):
@@ -559,12 +566,6 @@ def _according_cue(masked: str) -> _Cue | None:
     return _Cue(subject, kind, _head(subject), m.start("subj"), share >= 0.4, spreads=False)
 
 
-# Cues of "As X reported, ...": reporting verbs only ("As Trump demands ..." is "as" of time).
-_AS_LEMMAS = frozenset(
-    """report note point write say explain observe reveal disclose detail document mention tell
-    argue suggest put acknowledge highlight emphasize emphasise stress recount recall predict warn""".split()
-)
-_AS_FORMS = frozenset(f for lemma in _AS_LEMMAS for f in _forms(lemma))
 
 
 def _as_cue(masked: str) -> _Cue | None:
@@ -587,7 +588,7 @@ _WEAK_FORMS = frozenset(f for lemma in _WEAK for f in _forms(lemma))
 _WEAK_FOLLOW = re.compile(r"\s*(?:,\s*|:\s*)?[“\"«_]|\s+out\b|\s+that\b|\s+(?:for|on)\s+(?!the\s+(?:phone|stage|floor))")
 _APPOSITION = re.compile(
     rf"^\s*(?:[^,“\"«_]{{0,60}},\s+|[“\"«]?_+[”\"»]?,?\s*)?(?:(?:[A-Z][\w'’.-]*\s+)?[a-z][\w-]*\s+)?"
-    rf"(?P<subj>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){{1,3}}),\s+(?:a|an|the|who|whose|[a-z]+)\b[^“\"«]{{0,160}},\s*"
+    rf"(?P<subj>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){{1,3}}),\s+(?:a|an|the|who|whose|[a-z]+)\b(?:[^“\"«]|[“\"«]_*[”\"»]){{0,160}},\s*"
     rf"{_AUX_WORDS}(?:[a-z]+ly\s+)?$"
 )
 _NOT_SPEECH = re.compile(r"\s+(?:to\b|(?:a|an|his|her|their|its)\s+(?:\w+\s+)?(?:victory|win|seat|title|prize|lead)\b)")
@@ -596,6 +597,7 @@ _IN_APPOSITION = re.compile(r",\s+(?:who|whose|which|a|an|the)\b[^,;“\"«_]*$"
 _PASSIVE = re.compile(r"\b(?:is|are|was|were|be|been|being|get|got|gets)\s+(?:[a-z]+ly\s+)?$")
 _CONTENT_LEAD = re.compile(r"^\s*(?:that|on \w+|in a statement|to \w+)\b")
 # An object before "that" is the frame, not the content: 'told supporters that "..."'.
+_THAT_CLAUSE = re.compile(r"\s+that\s")  # "Critics charge that ...": a verb, whatever its subject
 _CLAUSE_SUBJECT = re.compile(r"^\s*(?:he|she|they|it|we|i|you|there)\b", re.IGNORECASE)
 _OBJECT_THAT = re.compile(r"^[^,;:“\"«_]{0,40}?\bthat\b")
 
