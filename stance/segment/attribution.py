@@ -826,12 +826,15 @@ def _run_cue(
             if id(s) in inside and inside[id(s)].spreads:
                 return inside[id(s)], s
     k, j = position[id(run[0])], position[id(run[-1])]
+    before = news[k - 1] if k else None
+    for found in (cues, framed):  # 'Harman said. "It has been a black eye."': the speaker just named
+        if before is not None and id(before) in found and found[id(before)].spreads and before.paragraph == run[0].paragraph:
+            return found[id(before)], before
     after = news[j + 1] if j + 1 < len(news) else None
     if after is not None and id(after) in cues and cues[id(after)].spreads and after.paragraph - run[-1].paragraph <= 1:
         return cues[id(after)], after
     if after is not None and id(after) in framed and framed[id(after)].spreads and after.paragraph == run[-1].paragraph:
         return framed[id(after)], after
-    before = news[k - 1] if k else None
     for found in (cues, framed):
         if before is not None and id(before) in found and found[id(before)].spreads and before.paragraph >= run[0].paragraph - 1:
             return found[id(before)], before
