@@ -893,6 +893,13 @@ def _opens(sentence: str) -> bool:
     return bool(first) and first in "“\"«„"
 
 
+# Words that open a clause before a subject, never a name's first word ("But Cruz", "Although Reynolds").
+_LEADING_CONJUNCTION = re.compile(
+    r"^(?:(?:But|And|As|If|When|While|Although|Though|Because|Since|After|Before|So|Yet|Or|Nor|Then|Now|Also|Even|"
+    r"Still|However|Meanwhile|Instead|Later|Earlier|Today|Yesterday|Once|Unlike|Like|Asked|Speaking)\s+)+(?=[A-Z])"
+)
+
+
 def finish_attribution(text: str, statements: Sequence[Any]) -> None:
     """The last step of segmentation: parse-based news attribution, then every ``holder_id``.
 
@@ -902,4 +909,6 @@ def finish_attribution(text: str, statements: Sequence[Any]) -> None:
     """
     attribute_news(text, statements, parse=attribution_mode() == "parser")
     for s in statements:
+        if s.holder_type == "quoted" and s.holder:
+            s.holder = _LEADING_CONJUNCTION.sub("", s.holder) or s.holder  # "Although Reynolds" → "Reynolds"
         s.holder_id = holder_id(s.holder, s.holder_type)
