@@ -476,6 +476,24 @@ def _colon_cue(sentence: str) -> _Cue | None:
     return _Cue(m.group("subj"), kind, _head(m.group("subj")), m.start("subj"), True) if kind else None
 
 
+_HEADLINE_SUBJECT = re.compile(rf"^\s*(?P<subj>{_NAME_WORDS})\s+(?P<cue>[a-z]+)\b")
+_HEADLINE_AFTER = re.compile(rf",\s+(?P<subj>{_NAME_WORDS})\s+(?P<cue>[a-z]+)\s*[;.!?]?\s*$")
+
+
+def _headline_cue(masked: str) -> _Cue | None:
+    """A headline's source: "Sanders says he's riding momentum", "'...' his secret weapon, Trump hints"."""
+    for pattern in (_HEADLINE_SUBJECT, _HEADLINE_AFTER):
+        m = pattern.search(masked)
+        if m is None or _rule_kind(m.group("subj")) != "name":
+            continue
+        cue, subject = m.group("cue"), m.group("subj")
+        if cue in _NOUNISH_FORMS and " " not in subject and subject.endswith("s"):
+            continue  # "Jobs report gives ...", "Paris attacks test ...": a noun after a noun
+        if cue in _FORM_LEMMA or cue in _WEAK_FORMS:
+            return _Cue(subject, "name", _head(subject), m.start("subj"), True, spreads=False)
+    return None
+
+
 def _rule_cue(masked: str, *, headline: bool = False) -> _Cue | None:
     """The cue of a sentence by :func:`_verb_cue`, else its "according to X" at the end."""
     found = _verb_cue(masked, headline=headline)
@@ -491,9 +509,11 @@ def _verb_cue(masked: str, *, headline: bool = False) -> _Cue | None:
     m = _NAME_COLON.match(masked)  # "Issa: Clinton's 'Honesty Is In Question'"
     label = m is not None and re.sub(r"['’]s$", "", m.group("subj").split()[-1]).lower() in _LABELS
     if m and not label and _rule_kind(m.group("subj")) == "name" and m.end() / total < 0.6:
-        return _Cue(m.group("subj"), "name", _head(m.group("subj")), m.start("subj"), True)
+        if headline and masked.rstrip().endswith("?"):
+            return None  # "Ted Cruz: Constitutional conservative or career politician?": the outlet asks
+        return _Cue(m.group("subj"), "name", _head(m.group("subj")), m.start("subj"), True, spreads=not headline)
     if headline:
-        return None
+        return _headline_cue(masked)
     m = _RULE_ACCORDING.match(masked)
     if m and _rule_kind(m.group("subj")) is not None:
         return _Cue(m.group("subj"), _rule_kind(m.group("subj")), _head(m.group("subj")), m.start("subj"), True)
@@ -691,8 +711,9 @@ class _Resolver:
             self._names = _Names(self.text)
         return self._names
 
-    def remember(self, holder: str, holder_type: str) -> None:
-        if holder_type == "quoted":
+    def remember(self, holder: str, holder_type: str, *, title: bool = False) -> None:
+        """Note a statement's holder; a headline's is not the speaker of the quotations after it."""
+        if holder_type == "quoted" and not title:
             self.last_quoted = holder
             if person_tokens(holder):
                 self.last_person = holder
@@ -756,7 +777,7 @@ def attribute_news(text: str, statements: Sequence[Any], *, parse: bool = True, 
         if (s.in_quote or id(s) in continued) and not any(q in _norm(s.text) for q in _QUOTES):
             continue  # a sentence inside a quotation of several: its verbs are the speaker's words
         masked = _mask_quotes(_norm(s.text), continued=id(s) in continued)
-        if not needs_parse(masked):
+        if not needs_parse(masked) and s.section != "title":  # a headline "Name: claim" has no cue word
             continue
         found = _rule_cue(masked, headline=s.section == "title")
         if found is not None and not found.outside_quote:
@@ -787,7 +808,7 @@ def attribute_news(text: str, statements: Sequence[Any], *, parse: bool = True, 
                     s.holder = holder  # another person: the same one keeps the form the rule pass chose
             elif framed[id(s)].kind == "name":
                 resolver.resolve(framed[id(s)], s.start)  # not this sentence's holder, but the last person named
-            resolver.remember(s.holder, s.holder_type)
+            resolver.remember(s.holder, s.holder_type, title=s.section == "title")
             continue
         if cue is None and r is not None:
             cue, anchor = run_cue[r]
@@ -796,16 +817,16 @@ def attribute_news(text: str, statements: Sequence[Any], *, parse: bool = True, 
                 changed += 1
                 continue
         if cue is None:
-            resolver.remember(s.holder, s.holder_type)
+            resolver.remember(s.holder, s.holder_type, title=s.section == "title")
             continue
         if s.holder_type == "quoted" and (s.section == "title" or not _names_one_person(cue) or not cue.spreads):
-            resolver.remember(s.holder, s.holder_type)
+            resolver.remember(s.holder, s.holder_type, title=s.section == "title")
             continue  # the rule pass found a person: a group or an organisation does not replace it
         holder = resolver.resolve(cue, anchor.start)
         if holder and (holder, "quoted") != (s.holder, s.holder_type):
             s.holder, s.holder_type = holder, "quoted"
             changed += 1
-        resolver.remember(s.holder, s.holder_type)
+        resolver.remember(s.holder, s.holder_type, title=s.section == "title")
     return changed
 
 
