@@ -477,7 +477,7 @@ def _colon_cue(sentence: str) -> _Cue | None:
 
 
 _HEADLINE_SUBJECT = re.compile(rf"^\s*(?P<subj>{_NAME_WORDS})\s+(?P<cue>[a-z]+)\b")
-_HEADLINE_AFTER = re.compile(rf",\s+(?P<subj>{_NAME_WORDS})\s+(?P<cue>[a-z]+)\s*[;.!?]?\s*$")
+_HEADLINE_AFTER = re.compile(rf",[’'\"”]?\s+(?P<subj>{_NAME_WORDS})\s+(?P<cue>[a-z]+)\s*[;.!?]?\s*$")
 
 
 def _headline_cue(masked: str) -> _Cue | None:
@@ -520,12 +520,15 @@ def _verb_cue(masked: str, *, headline: bool = False) -> _Cue | None:
     found = _as_cue(masked)
     if found is not None:
         return found
+    inverted = None  # '"...," said X, who ...' attributing under 40 % of the sentence: kept if nothing else is found
     for m in (*_RULE_AFTER.finditer(masked), *_RULE_AFTER_ROLE.finditer(masked)):
         lemma = _FORM_LEMMA.get(m.group("cue"))
         if lemma in _INVERTED:
             kind = _rule_kind(m.group("subj"))
             if kind is not None and m.start() / total >= 0.4:
                 return _Cue(m.group("subj"), kind, _head(m.group("subj")), m.start("subj"), True)
+            if kind is not None and inverted is None:  # it still names the quotation's speaker
+                inverted = _Cue(m.group("subj"), kind, _head(m.group("subj")), m.start("subj"), False)
     for m in _LOWER_WORD.finditer(masked):
         if m.group(0) not in _FORM_LEMMA and not (
             m.group(0) in _WEAK_FORMS and _WEAK_FOLLOW.match(masked, m.end())
@@ -555,16 +558,22 @@ def _verb_cue(masked: str, *, headline: bool = False) -> _Cue | None:
             continue  # "his Islamophobic remarks": an adjective and a noun
         if m.group(0) in _NOUNISH_FORMS and kind not in ("name", "pronoun") and not _THAT_CLAUSE.match(masked, m.end()):
             continue  # "Clinton's coalition in earlier states": a noun, not a cue
+        relative = _RELATIVE_SOURCE.search(masked[: m.start()]) if kind is None else None
+        if relative is not None and "_" in masked[: relative.start()] and _rule_kind(relative.group("subj")) == "name":
+            # '"...," said Mr. Ekovich, who noted that ...': the relative clause's cue is the name's
+            subject, start, kind = relative.group("subj"), relative.start("subj"), "name"
         if kind is None:
             if _IN_APPOSITION.search(masked[: m.start()]):
                 continue  # "Clinton, who did not say ..., said": the verb of the apposition, then the next cue
-            return None  # a cue whose subject the rules cannot read: the parser decides
+            return inverted  # a cue whose subject the rules cannot read: the parser decides
         before = masked[:start].strip(" ,—–-")
         tail_comma = masked[:start].rstrip().endswith(",")
         frame = 0
         share = _content_length(masked[m.end() :], before, tail_comma) / max(1, total - frame)
+        if share < 0.4 and inverted is not None:
+            return inverted
         return _Cue(subject, kind, _head(subject), start, share >= 0.4)
-    return None
+    return inverted
 
 
 # "..., according to the state gaming board." / "..., according to Kantar Media's ad tracker, ...":
@@ -613,6 +622,7 @@ _APPOSITION = re.compile(
 )
 _NOT_SPEECH = re.compile(r"\s+(?:to\b|(?:a|an|his|her|their|its)\s+(?:\w+\s+)?(?:victory|win|seat|title|prize|lead)\b)")
 _PROGRESSIVE = re.compile(r"(?:\b(?:is|are|was|were|been|be|am)|[’'](?:s|re|m))\s+(?:[a-z]+ly\s+|also\s+|now\s+|still\s+)*$")
+_RELATIVE_SOURCE = re.compile(rf"(?P<subj>{_NAME_WORDS}),\s+who\s+{_AUX_WORDS}(?:[a-z]+ly\s+)?$")
 _IN_APPOSITION = re.compile(r",\s+(?:who|whose|which|a|an|the)\b[^,;“\"«_]*$")
 _PASSIVE = re.compile(r"\b(?:is|are|was|were|be|been|being|get|got|gets)\s+(?:[a-z]+ly\s+)?$")
 _CONTENT_LEAD = re.compile(r"^\s*(?:that|on \w+|in a statement|to \w+)\b")
