@@ -108,7 +108,7 @@ _GROUP_NOUNS = frozenset(
     """official expert critic voter supporter observer resident source people person american activist
     member economist scientist researcher delegate protester worker citizen parent student teacher
     investigator detective officer soldier diplomat advocate opponent conservative liberal progressive
-    insider analyst donor leader""".split()
+    insider analyst donor leader authority""".split()
 )
 _GROUP_DETS = {"some", "many", "most", "several", "other", "few", "both", "all"}
 
@@ -414,7 +414,7 @@ _AS_CUE = "|".join(sorted(_AS_FORMS, key=len, reverse=True))
 _RULE_AS = re.compile(
     rf"^\s*(?:(?:And|But|Yet|So)\s+|[^,“\"«]{{0,80}},\s+)?[Aa]s\s+(?:{_SUBJECT}\s+{_AUX_WORDS}(?:[a-z]+ly\s+)?(?P<cue>{_AS_CUE})"
     rf"|(?:first\s+|previously\s+|also\s+)?(?P<cue2>reported|noted|revealed|first reported|disclosed|detailed|documented)"
-    rf"\s+by\s+(?P<subj2>{_NAME_WORDS}|{_DESCRIPTION}))\b(?:\s+out)?[^,;:“\"«]{{0,50}},"
+    rf"\s+by\s+(?P<subj2>(?:[Tt]he\s+)?{_NAME_WORDS}|{_DESCRIPTION}))\b(?:\s+out)?[^,;:“\"«]{{0,50}},"
 )
 _QUOTED = re.compile(r"“[^”]*(?:”|$)|\"[^\"]*(?:\"|$)|«[^»]*(?:»|$)")
 
@@ -679,8 +679,11 @@ def _rule_kind(subject: str) -> str | None:
         return "description"
     if len(words) == 1 and _head(words[0]) in _PERSON_NOUNS | _GROUP_NOUNS:
         return "group" if words[0].endswith("s") else "description"  # "Critics say", "Officials"
-    if len(words) >= 2 and words[0].lower() in _GROUP_DETS and words[-1].endswith("s") and _head(words[-1]) in _PERSON_NOUNS | _GROUP_NOUNS | _ORG_NOUNS:
+    plural_head = words[-1].endswith("s") and _head(words[-1]) in _PERSON_NOUNS | _GROUP_NOUNS | _ORG_NOUNS
+    if len(words) >= 2 and words[0].lower() in _GROUP_DETS and plural_head:
         return "group"  # "Some activists", "Many Republicans" (a party's members)
+    if len(words) >= 2 and words[0][0].isupper() and all(w.islower() for w in words[1:]) and plural_head:
+        return "group"  # "Local authorities say", "Senior officials said": an adjective opening the sentence
     if words[0][0].isupper() and words[0].lower() not in ("the", "a", "an", "his", "her", "their", "its"):
         if words[0] in _STARTERS or words[0].endswith("ing") or words[-1].endswith(("'s", "’s")):
             return None
