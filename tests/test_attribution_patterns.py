@@ -59,6 +59,10 @@ def _statement(doc: SegmentedDocument, prefix: str):  # noqa: ANN202 - a Stateme
         ("county_budget", '"It was a hard year.', "Maren Halvorsen"),
         # "As reported by the Valley Courier, ..." (was the outlet)
         ("county_budget", "As reported by the Valley Courier", "Valley Courier"),
+        # a one-word name before an apposition: "Pemberton, a nurse for 22 years, insists" (was the outlet)
+        ("county_budget", "Pemberton, a nurse for 22 years", "Curtis Pemberton"),
+        # "has since stressed" (was the outlet)
+        ("county_budget", "Halvorsen has since stressed", "Maren Halvorsen"),
     ],
 )
 def test_sources(docs: dict[str, SegmentedDocument], doc_id: str, prefix: str, holder: str) -> None:
@@ -75,6 +79,8 @@ def test_sources(docs: dict[str, SegmentedDocument], doc_id: str, prefix: str, h
         # were the outlet's)
         ("county_budget", "Critics charge that", "Critics"),
         ("county_budget", "Local authorities say", "authorities"),
+        # a singular description of a source that names nobody: "A union source said" (was the outlet)
+        ("county_budget", "A union source said", "union source"),
     ],
 )
 def test_groups_and_organisations(docs: dict[str, SegmentedDocument], doc_id: str, prefix: str, words: str) -> None:

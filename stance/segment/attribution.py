@@ -108,7 +108,7 @@ _GROUP_NOUNS = frozenset(
     """official expert critic voter supporter observer resident source people person american activist
     member economist scientist researcher delegate protester worker citizen parent student teacher
     investigator detective officer soldier diplomat advocate opponent conservative liberal progressive
-    insider analyst donor leader authority""".split()
+    insider analyst donor leader authority operative""".split()
 )
 _GROUP_DETS = {"some", "many", "most", "several", "other", "few", "both", "all"}
 
@@ -375,7 +375,7 @@ _FORM_LEMMA = {f: lemma for lemma in sorted(CUE_LEMMAS - _WEAK) for f in _forms(
 _NOUNISH_FORMS = frozenset(
     f for lemma in _NOUN_LIKE for f in _forms(lemma) if not f.endswith(("ed", "ing")) and f not in _IRREGULAR.get(lemma, [])
 )
-_AUX_WORDS = r"(?:(?:himself|herself|themselves|itself|has|have|had|also|later|then|further|again|repeatedly|previously|recently|once|would|will|is|was|has been|had been|publicly|flatly|quickly|simply|just|often)\s+)*"
+_AUX_WORDS = r"(?:(?:himself|herself|themselves|itself|since|long|still|already|has|have|had|also|later|then|further|again|repeatedly|previously|recently|once|would|will|is|was|has been|had been|publicly|flatly|quickly|simply|just|often)\s+)*"
 _NAME_WORDS = r"[A-Z][\w'’.-]*(?:\s+(?:(?:of|de|van|von|al|bin)\s+)?[A-Z][\w'’.-]*){0,5}"
 _DESCRIPTION = r"(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir|[Ii]ts)\s+(?:[\w'’-]+\s+){0,4}?[a-z][\w-]*"
 _SUBJECT = rf"(?P<subj>[Hh]e|[Ss]he|[Tt]hey|[Ii]t|{_DESCRIPTION}|{_NAME_WORDS})"
@@ -545,6 +545,8 @@ def _verb_cue(masked: str, *, headline: bool = False) -> _Cue | None:
             continue  # "a report from Bloomberg saying ...": a participle, not the sentence's verb
         else:
             appos = _APPOSITION.match(masked[: m.start()])  # "Brian Fallon, a spokesman for X, said"
+            if appos is not None and _rule_kind(appos.group("subj")) != "name":
+                appos = None  # "However, in the end, ...": no name before the apposition
             found = (appos.group("subj"), appos.start("subj") - window) if appos else None
             appos_found = appos is not None
             found = found or _subject_before(masked[window : m.start()])
@@ -617,7 +619,7 @@ _WEAK_FORMS = frozenset(f for lemma in _WEAK for f in _forms(lemma))
 _WEAK_FOLLOW = re.compile(r"\s*(?:,\s*|:\s*)?[“\"«_]|\s+out\b|\s+that\b|\s+(?:for|on)\s+(?!the\s+(?:phone|stage|floor))")
 _APPOSITION = re.compile(
     rf"^\s*(?:[^,“\"«_]{{0,60}},\s+|[“\"«]?_+[”\"»]?,?\s*)?(?:(?:[A-Z][\w'’.-]*\s+)?[a-z][\w-]*\s+)?"
-    rf"(?P<subj>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){{1,3}}),\s+(?:a|an|the|who|whose|[a-z]+)\b(?:[^“\"«]|[“\"«]_*[”\"»]){{0,160}},\s*"
+    rf"(?P<subj>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){{0,3}}),\s+(?:a|an|the|who|whose|[a-z]+)\b(?:[^“\"«]|[“\"«]_*[”\"»]){{0,160}},\s*"
     rf"{_AUX_WORDS}(?:[a-z]+ly\s+)?$"
 )
 _NOT_SPEECH = re.compile(r"\s+(?:to\b|(?:a|an|his|her|their|its)\s+(?:\w+\s+)?(?:victory|win|seat|title|prize|lead)\b)")
@@ -704,6 +706,8 @@ def _rule_kind(subject: str) -> str | None:
         return "group" if words[-1].endswith("s") and head in _PERSON_NOUNS | _GROUP_NOUNS else None
     if head in _PERSON_NOUNS or head in _ORG_NOUNS:
         return "group" if words[-1].endswith("s") and head not in _ORG_NOUNS else "description"
+    if head in _GROUP_NOUNS:
+        return "group" if words[-1].endswith("s") else "description"  # "A third source said", "the experts"
     return None
 
 
