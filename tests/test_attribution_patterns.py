@@ -81,6 +81,9 @@ def test_sources(docs: dict[str, SegmentedDocument], doc_id: str, prefix: str, h
         ("county_budget", "Local authorities say", "authorities"),
         # a singular description of a source that names nobody: "A union source said" (was the outlet)
         ("county_budget", "A union source said", "union source"),
+        # an organisation named by a possessive keeps its name, not the last organisation quoted;
+        # "reaffirmed" is a cue (was the outlet)
+        ("county_budget", "Mr. Pemberton's union reaffirmed", "Pemberton's union"),
     ],
 )
 def test_groups_and_organisations(docs: dict[str, SegmentedDocument], doc_id: str, prefix: str, words: str) -> None:

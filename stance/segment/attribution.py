@@ -56,7 +56,7 @@ CUE_LEMMAS = frozenset(
     believe think feel fear hope worry doubt expect caution lament joke quip boast brag concede
     post retweet blog text email call accuse criticize criticise praise blast slam attack mock
     dismiss reject defend demand propose recommend insist describe question wonder counter
-    decline refuse threaten apologize apologise mock tout congratulate
+    decline refuse threaten apologize apologise mock tout congratulate reaffirm affirm bash
     characterize label brand dub""".split()
 ) | frozenset(
     # Attitude and stance verbs: PolNeAR, like most attribution schemes, counts "Cruz is protesting
@@ -692,7 +692,7 @@ def _rule_kind(subject: str) -> str | None:
         if not all(w[0].isupper() or w in _CONNECTORS for w in words):
             # "Clinton's use of personal": a description led by a possessive, not a name
             head = _head(words[-1])
-            if words[0].endswith(("'s", "’s", "s'", "s’")) and head in _PERSON_NOUNS | _ORG_NOUNS:
+            if any(w.endswith(("'s", "’s", "s'", "s’")) for w in words[:-1]) and head in _PERSON_NOUNS | _ORG_NOUNS:
                 return "description"
             return None
         if len(words) == 1 and (words[0].endswith("ly") or re.search(r"['’](?:ve|ll|d|m|re)$", words[0])):
@@ -759,6 +759,8 @@ class _Resolver:
         if not bare or bare in _STARTERS or bare.lower() in ("the", "a", "an"):
             return None
         if cue.kind == "description" and cue.head_lemma in _ORG_NOUNS:
+            if re.search(r"[A-Z][\w.]*['’]s\s", cue.source):
+                return bare  # "Mr. Pemberton's union" names its organisation itself
             return self.last_org or bare
         if cue.kind == "description" and cue.head_lemma in _PERSON_NOUNS:
             if self.registry is None:
