@@ -81,6 +81,11 @@ def test_sources(docs: dict[str, SegmentedDocument], doc_id: str, prefix: str, h
         ("county_budget", "Local authorities say", "authorities"),
         # a singular description of a source that names nobody: "A union source said" (was the outlet)
         ("county_budget", "A union source said", "union source"),
+        # "she" after a narrative sentence that opens with a person ("Nurse manager Linda Okoro has
+        # worked ...") is that person, not the last person quoted (was "Curtis Pemberton")
+        ("county_budget", '"We were told nothing until Thursday,"', "Linda Okoro"),
+        # an indefinite description is someone not named before (was "Curtis Pemberton")
+        ("county_budget", '"The reserve was never meant for this,"', "county spokesman"),
         # an organisation named by a possessive keeps its name, not the last organisation quoted;
         # "reaffirmed" is a cue (was the outlet)
         ("county_budget", "Mr. Pemberton's union reaffirmed", "Pemberton's union"),

@@ -464,6 +464,11 @@ _LABELS = frozenset(
 # its source by this pass, and does not take the cue of a quotation it stands in ('"Yes," Graham
 # told CBS on Tuesday, when a dozen states ...'); it only corrects the rule pass's name.
 _NAME_COLON = re.compile(rf"^\s*(?P<subj>{_NAME_WORDS})\s*:\s+\S")
+# The name a sentence opens with, after a leading clause or role words ("The Washington Post columnist
+# Ruth Marcus has been critical", "Juanita Broaddrick, who said ..., recounted").
+_LEADING_NAME = re.compile(
+    rf"^\s*(?:[^,:“\"«_]{{0,60}},\s+)?(?:(?:[A-Z][\w'’.-]*\s+){{0,3}}[a-z][\w-]*\s+)?(?P<subj>{_NAME_WORDS})(?:,|\s+[a-z])"
+)
 _LEADING_SUBJECT = re.compile(rf"^\s*(?:[^,:]{{0,60}},\s+)?{_SUBJECT}\s+[a-z]")
 
 
@@ -711,6 +716,9 @@ def _rule_kind(subject: str) -> str | None:
     return None
 
 
+_INDEFINITE = re.compile(r"(?i)^(?:a|an|another|one)\s")
+
+
 class _Resolver:
     """Turns a cue's source phrase into a holder, remembering the last person and organisation."""
 
@@ -721,6 +729,8 @@ class _Resolver:
         self.last_person: str | None = None
         self.last_org: str | None = None
         self.last_quoted: str | None = None
+        self.seq = self.person_seq = self.subject_seq = 0  # which of the two was noted last
+        self.subject_person: str | None = None
 
     @property
     def names(self) -> _Names:
@@ -728,12 +738,24 @@ class _Resolver:
             self._names = _Names(self.text)
         return self._names
 
+    def note_subject(self, masked: str, start: int) -> None:
+        """Note the person a narrative sentence opens with ("Ruth Marcus has been critical ..."): a
+        "he"/"she" after it refers to that person rather than to the last person quoted."""
+        m = _LEADING_NAME.match(masked)
+        if m is None or _rule_kind(m.group("subj")) != "name":
+            return
+        person = self.names.full(m.group("subj"), start + m.start("subj"))
+        if person_tokens(person) and len(person.split()) > 1:
+            self.subject_person, self.subject_seq = person, self.seq + 1
+            self.seq += 1
+
     def remember(self, holder: str, holder_type: str, *, title: bool = False) -> None:
         """Note a statement's holder; a headline's is not the speaker of the quotations after it."""
         if holder_type == "quoted" and not title:
             self.last_quoted = holder
             if person_tokens(holder):
-                self.last_person = holder
+                self.last_person, self.person_seq = holder, self.seq + 1
+                self.seq += 1
 
     def resolve(self, cue: _Cue, start: int) -> str | None:
         if cue.kind != "pronoun" and (cue.source.split()[-1] in _STARTERS or cue.source.lower() in ("the", "a", "an")):
@@ -744,13 +766,16 @@ class _Resolver:
         if cue.kind == "name":
             holder = self.names.full(cue.source, start + cue.pos)
             if person_tokens(holder):
-                self.last_person = holder
+                self.last_person, self.person_seq = holder, self.seq + 1
+                self.seq += 1
             else:
                 self.last_org = holder
             return holder
         if cue.kind == "pronoun":
             low = cue.source.lower()
             if low in _PERSON_PRONOUNS:
+                if self.subject_person and self.subject_seq > self.person_seq:
+                    return self.subject_person  # "LeVell is a black man on a mission ... He dismisses ..."
                 return self.last_person or self.names.nearest_person(start + cue.pos)
             if low == "it":
                 return self.last_org
@@ -758,6 +783,8 @@ class _Resolver:
         bare = re.sub(r"^(?:the|a|an)\s+", "", cue.source, flags=re.IGNORECASE)
         if not bare or bare in _STARTERS or bare.lower() in ("the", "a", "an"):
             return None
+        if _INDEFINITE.match(cue.source) and cue.head_lemma in _PERSON_NOUNS | _GROUP_NOUNS:
+            return bare  # "a spokesman", "another New Hampshire Democrat": someone not named before
         if cue.kind == "description" and cue.head_lemma in _ORG_NOUNS:
             if re.search(r"[A-Z][\w.]*['’]s\s", cue.source):
                 return bare  # "Mr. Pemberton's union" names its organisation itself
@@ -766,7 +793,8 @@ class _Resolver:
             if self.registry is None:
                 self.registry = PersonRegistry(self.text)
             by_role = self.registry.resolve(cue.source, start + cue.pos)
-            return by_role or self.last_person or self.names.nearest_person(start + cue.pos) or bare
+            recent = self.subject_person if self.subject_seq > self.person_seq else self.last_person
+            return by_role or recent or self.names.nearest_person(start + cue.pos) or bare
         return bare
 
 
@@ -817,7 +845,11 @@ def attribute_news(text: str, statements: Sequence[Any], *, parse: bool = True, 
     # not given to its source, but it names the speaker of the quotation it ends.
     run_cue = [_run_cue(run, news, position, cues, framed) for run in runs]
     changed = 0
+    previous = None
     for s in news:
+        if previous is not None and previous.section == "body" and not previous.in_quote:
+            resolver.note_subject(_mask_quotes(_norm(previous.text)), previous.start)
+        previous = s
         cue, anchor = (cues[id(s)], s) if id(s) in cues else (None, None)
         r = run_of.get(id(s))
         if id(s) in framed:
