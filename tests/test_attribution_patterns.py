@@ -84,6 +84,9 @@ def test_sources(docs: dict[str, SegmentedDocument], doc_id: str, prefix: str, h
         # "she" after a narrative sentence that opens with a person ("Nurse manager Linda Okoro has
         # worked ...") is that person, not the last person quoted (was "Curtis Pemberton")
         ("county_budget", '"We were told nothing until Thursday,"', "Linda Okoro"),
+        # ... also after "But", role words and a party tag: "But council member Rosa Ibarra (D) has
+        # opposed ..." (was "Curtis Pemberton")
+        ("county_budget", '"This is not over,"', "Rosa Ibarra"),
         # an indefinite description is someone not named before (was "Curtis Pemberton")
         ("county_budget", '"The reserve was never meant for this,"', "county spokesman"),
         # an organisation named by a possessive keeps its name, not the last organisation quoted;

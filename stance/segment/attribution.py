@@ -467,7 +467,7 @@ _NAME_COLON = re.compile(rf"^\s*(?P<subj>{_NAME_WORDS})\s*:\s+\S")
 # The name a sentence opens with, after a leading clause or role words ("The Washington Post columnist
 # Ruth Marcus has been critical", "Juanita Broaddrick, who said ..., recounted").
 _LEADING_NAME = re.compile(
-    rf"^\s*(?:[^,:“\"«_]{{0,60}},\s+)?(?:(?:[A-Z][\w'’.-]*\s+){{0,3}}[a-z][\w-]*\s+)?(?P<subj>{_NAME_WORDS})(?:,|\s+[a-z])"
+    rf"^\s*(?:(?:But|And|Yet|So|Still|Now|Then|Meanwhile|Also)\s+)?(?:[^,:“\"«_]{{0,60}},\s+)?(?P<role>(?:[A-Z][\w'’.-]*\s+){{0,3}}(?:[a-z][\w-]*\s+){{1,2}})?(?P<subj>{_NAME_WORDS})(?:\s*\([^)]{{1,20}}\))?(?:,|\s+[a-z])"
 )
 _LEADING_SUBJECT = re.compile(rf"^\s*(?:[^,:]{{0,60}},\s+)?{_SUBJECT}\s+[a-z]")
 
@@ -744,6 +744,8 @@ class _Resolver:
         m = _LEADING_NAME.match(masked)
         if m is None or _rule_kind(m.group("subj")) != "name":
             return
+        if m.group("role") and m.group("role").split()[-1] not in _PERSON_NOUNS | _GROUP_NOUNS:
+            return  # "Reporters asked Trump ...": a verb, not a role before the name
         person = self.names.full(m.group("subj"), start + m.start("subj"))
         if person_tokens(person) and len(person.split()) > 1:
             self.subject_person, self.subject_seq = person, self.seq + 1
