@@ -467,7 +467,8 @@ _NAME_COLON = re.compile(rf"^\s*(?P<subj>{_NAME_WORDS})\s*:\s+\S")
 # The name a sentence opens with, after a leading clause or role words ("The Washington Post columnist
 # Ruth Marcus has been critical", "Juanita Broaddrick, who said ..., recounted").
 _LEADING_NAME = re.compile(
-    rf"^\s*(?:(?:But|And|Yet|So|Still|Now|Then|Meanwhile|Also)\s+)?(?:[^,:“\"«_]{{0,60}},\s+)?(?P<role>(?:[A-Z][\w'’.-]*\s+){{0,3}}(?:[a-z][\w-]*\s+){{1,2}})?(?P<subj>{_NAME_WORDS})(?:\s*\([^)]{{1,20}}\))?(?:,|\s+[a-z])"
+    rf"^\s*(?:(?:But|And|Yet|So|Still|Now|Then|Meanwhile|Also)\s+)?(?:[^,:“\"«_]{{0,60}},\s+)?"
+    rf"(?P<role>(?:[A-Z][\w'’.-]*\s+){{0,3}}(?:[a-z][\w-]*\s+){{1,2}})?(?P<subj>{_NAME_WORDS})(?:\s*\([^)]{{1,20}}\))?(?:,|\s+[a-z])"
 )
 _LEADING_SUBJECT = re.compile(rf"^\s*(?:[^,:]{{0,60}},\s+)?{_SUBJECT}\s+[a-z]")
 
@@ -508,7 +509,7 @@ def _rule_cue(masked: str, *, headline: bool = False) -> _Cue | None:
 def _verb_cue(masked: str, *, headline: bool = False) -> _Cue | None:
     """The cue of a sentence that plain patterns can read ("X said", "..., said X"), or ``None``.
 
-    A headline is read only as "Name: claim" (its other forms are the rule-based pass's).
+    A headline is read as "Name: claim" or "Name says ..." (:func:`_headline_cue`).
     """
     total = len(masked.strip()) or 1
     m = _NAME_COLON.match(masked)  # "Issa: Clinton's 'Honesty Is In Question'"
@@ -525,45 +526,23 @@ def _verb_cue(masked: str, *, headline: bool = False) -> _Cue | None:
     found = _as_cue(masked)
     if found is not None:
         return found
-    inverted = None  # '"...," said X, who ...' attributing under 40 % of the sentence: kept if nothing else is found
-    for m in (*_RULE_AFTER.finditer(masked), *_RULE_AFTER_ROLE.finditer(masked)):
-        lemma = _FORM_LEMMA.get(m.group("cue"))
-        if lemma in _INVERTED:
-            kind = _rule_kind(m.group("subj"))
-            if kind is not None and m.start() / total >= 0.4:
-                return _Cue(m.group("subj"), kind, _head(m.group("subj")), m.start("subj"), True)
-            if kind is not None and inverted is None:  # it still names the quotation's speaker
-                inverted = _Cue(m.group("subj"), kind, _head(m.group("subj")), m.start("subj"), False)
+    found, inverted = _inverted_cue(masked, total)
+    if found is not None:
+        return found
     for m in _LOWER_WORD.finditer(masked):
-        if m.group(0) not in _FORM_LEMMA and not (
-            m.group(0) in _WEAK_FORMS and _WEAK_FOLLOW.match(masked, m.end())
-        ):
+        word = m.group(0)
+        if word not in _FORM_LEMMA and not (word in _WEAK_FORMS and _WEAK_FOLLOW.match(masked, m.end())):
             continue
-        if _NOT_SPEECH.match(masked, m.end()) and m.group(0).startswith(("add", "claim")):
+        if _NOT_SPEECH.match(masked, m.end()) and word.startswith(("add", "claim")):
             continue  # "adding to his wins", "claimed a victory"
-        window = max(0, m.start() - 120)
-        appos_found = False
-        if m.group(0).endswith("ing") and masked[: m.start()].rstrip().endswith(","):
-            lead = _LEADING_SUBJECT.match(masked)  # "She compared Trump to Clinton, saying ...": the clause's subject
-            found, window = ((lead.group("subj"), lead.start("subj")), 0) if lead else (None, window)
-        elif m.group(0).endswith("ing") and not _PROGRESSIVE.search(masked[: m.start()]):
-            continue  # "a report from Bloomberg saying ...": a participle, not the sentence's verb
-        else:
-            appos = _APPOSITION.match(masked[: m.start()])  # "Brian Fallon, a spokesman for X, said"
-            if appos is not None and _rule_kind(appos.group("subj")) != "name":
-                appos = None  # "However, in the end, ...": no name before the apposition
-            found = (appos.group("subj"), appos.start("subj") - window) if appos else None
-            appos_found = appos is not None
-            found = found or _subject_before(masked[window : m.start()])
+        found = _subject_of(masked, m)
         if found is None:
             continue
-        if not m.group(0).endswith(("ing", "s")) and _PASSIVE.search(masked[: m.start()]):
-            continue  # "Sanders was supported by ...", "Rubio was asked by": the subject is not the source
-        subject, start = found[0], window + found[1]
+        subject, start = found
         kind = _rule_kind(subject)
-        if m.group(0) in _NOUNISH_FORMS and masked[max(0, start - 7) : start].split()[-1:] in _DET_BEFORE:
+        if word in _NOUNISH_FORMS and masked[max(0, start - 7) : start].split()[-1:] in _DET_BEFORE:
             continue  # "his Islamophobic remarks": an adjective and a noun
-        if m.group(0) in _NOUNISH_FORMS and kind not in ("name", "pronoun") and not _THAT_CLAUSE.match(masked, m.end()):
+        if word in _NOUNISH_FORMS and kind not in ("name", "pronoun") and not _THAT_CLAUSE.match(masked, m.end()):
             continue  # "Clinton's coalition in earlier states": a noun, not a cue
         relative = _RELATIVE_SOURCE.search(masked[: m.start()]) if kind is None else None
         if relative is not None and "_" in masked[: relative.start()] and _rule_kind(relative.group("subj")) == "name":
@@ -575,12 +554,44 @@ def _verb_cue(masked: str, *, headline: bool = False) -> _Cue | None:
             return inverted  # a cue whose subject the rules cannot read: the parser decides
         before = masked[:start].strip(" ,—–-")
         tail_comma = masked[:start].rstrip().endswith(",")
-        frame = 0
-        share = _content_length(masked[m.end() :], before, tail_comma) / max(1, total - frame)
+        share = _content_length(masked[m.end() :], before, tail_comma) / total
         if share < 0.4 and inverted is not None:
             return inverted
         return _Cue(subject, kind, _head(subject), start, share >= 0.4)
     return inverted
+
+
+def _inverted_cue(masked: str, total: int) -> tuple[_Cue | None, _Cue | None]:
+    """'"...," said Lavrov.': a cue that attributes at least 40 % of the sentence, else one that
+    attributes less ('"...," said X, who advises the chamber.'), which still names the speaker of
+    the quotation and is kept when nothing else is found."""
+    inverted = None
+    for m in (*_RULE_AFTER.finditer(masked), *_RULE_AFTER_ROLE.finditer(masked)):
+        if _FORM_LEMMA.get(m.group("cue")) not in _INVERTED:
+            continue
+        kind = _rule_kind(m.group("subj"))
+        if kind is not None and m.start() / total >= 0.4:
+            return _Cue(m.group("subj"), kind, _head(m.group("subj")), m.start("subj"), True), None
+        if kind is not None and inverted is None:
+            inverted = _Cue(m.group("subj"), kind, _head(m.group("subj")), m.start("subj"), False)
+    return None, inverted
+
+
+def _subject_of(masked: str, m: re.Match[str]) -> tuple[str, int] | None:
+    """The subject of the cue word ``m`` and its offset in the sentence, or ``None``."""
+    window = max(0, m.start() - 120)
+    if m.group(0).endswith("ing") and masked[: m.start()].rstrip().endswith(","):
+        lead = _LEADING_SUBJECT.match(masked)  # "She compared Trump to Clinton, saying ...": the clause's subject
+        return (lead.group("subj"), lead.start("subj")) if lead else None
+    if m.group(0).endswith("ing") and not _PROGRESSIVE.search(masked[: m.start()]):
+        return None  # "a report from Bloomberg saying ...": a participle, not the sentence's verb
+    if not m.group(0).endswith(("ing", "s")) and _PASSIVE.search(masked[: m.start()]):
+        return None  # "Sanders was supported by ...", "Rubio was asked by": the subject is not the source
+    appos = _APPOSITION.match(masked[: m.start()])  # "Brian Fallon, a spokesman for X, said"
+    if appos is not None and _rule_kind(appos.group("subj")) == "name":  # not "However, in the end, ..."
+        return appos.group("subj"), appos.start("subj")
+    found = _subject_before(masked[window : m.start()])
+    return (found[0], window + found[1]) if found else None
 
 
 # "..., according to the state gaming board." / "..., according to Kantar Media's ad tracker, ...":
@@ -595,7 +606,8 @@ def _according_cue(masked: str) -> _Cue | None:
         return None  # a quotation with its own speaker before it
     subject = m.group("subj").strip()
     words = subject.split()
-    if len(words) > 14 or not (words[0].lower() in _DETS or words[0][0].isupper() or words[0][0].isdigit() or "'" in words[0] or "’" in words[0]):
+    first = words[0]
+    if len(words) > 14 or not (first.lower() in _DETS or first[0].isupper() or first[0].isdigit() or "'" in first or "’" in first):
         return None  # "according to plan", "according to custom"
     kind = _rule_kind(subject) or "group"
     share = 1 - (m.end() - m.start()) / max(1, len(masked.strip()))
@@ -801,7 +813,7 @@ class _Resolver:
 
 
 def attribute_news(text: str, statements: Sequence[Any], *, parse: bool = True, nlp: Any = None) -> int:
-    """Reassign the holders of news statements from a dependency parse; returns how many changed.
+    """Reassign the holders of news statements from their cues; returns how many changed.
 
     Statements of transcript turns and comment threads are left as they are. A statement's
     ``holder`` becomes the source of its cue (``holder_type`` "quoted"); a statement of a
@@ -817,10 +829,30 @@ def attribute_news(text: str, statements: Sequence[Any], *, parse: bool = True, 
     news = [s for s in statements if s.section in ("body", "title")]
     if not news:
         return 0
-    cues: dict[int, _Cue] = {}
-    framed: dict[int, _Cue] = {}  # sentences whose own cue attributes less than 40 % of them
-    todo = []
     runs = _quote_runs(news)
+    cues, framed = _sentence_cues(news, runs, nlp if parse else None)
+    resolver = _Resolver(text)
+    run_of = {id(s): r for r, run in enumerate(runs) for s in run}
+    position = {id(s): k for k, s in enumerate(news)}
+    run_cue = [_run_cue(run, news, position, cues, framed) for run in runs]
+    changed = 0
+    previous = None
+    for s in news:
+        if previous is not None and previous.section == "body" and not previous.in_quote:
+            resolver.note_subject(_mask_quotes(_norm(previous.text)), previous.start)
+        previous = s
+        run = run_cue[run_of[id(s)]] if id(s) in run_of else None
+        changed += _assign(s, resolver, cues.get(id(s)), framed.get(id(s)), run)
+        resolver.remember(s.holder, s.holder_type, title=s.section == "title")
+    return changed
+
+
+def _sentence_cues(news: Sequence[Any], runs: list[list[Any]], nlp: Any) -> tuple[dict[int, _Cue], dict[int, _Cue]]:
+    """Each sentence's own cue, by the rules and (with ``nlp``) the parser: the cues that attribute
+    the sentence, and those that attribute less than 40 % of it (``framed``)."""
+    cues: dict[int, _Cue] = {}
+    framed: dict[int, _Cue] = {}
+    todo = []
     continued = {id(s) for run in runs for s in run if not _opens(_norm(s.text))}
     for s in news:
         if (s.in_quote or id(s) in continued) and not any(q in _norm(s.text) for q in _QUOTES):
@@ -829,58 +861,43 @@ def attribute_news(text: str, statements: Sequence[Any], *, parse: bool = True, 
         if not needs_parse(masked) and s.section != "title":  # a headline "Name: claim" has no cue word
             continue
         found = _rule_cue(masked, headline=s.section == "title")
-        if found is not None and not found.outside_quote:
-            framed[id(s)] = found
-        elif found is not None:
-            cues[id(s)] = found
-        elif parse and s.section != "title" and not _PARSE_FORMS.isdisjoint(_WORDS.findall(masked.lower())):
+        if found is not None:
+            (cues if found.outside_quote else framed)[id(s)] = found
+        elif nlp is not None and s.section != "title" and not _PARSE_FORMS.isdisjoint(_WORDS.findall(masked.lower())):
             todo.append(s)
-    if todo and nlp is not None:
+    if todo:
         for s, doc in zip(todo, nlp.pipe((_window(_norm(s.text)) for s in todo), batch_size=64)):
             cue = _find_cue(doc, len(_norm(s.text).strip()))
             if cue is not None:
                 cues[id(s)] = cue
-    resolver = _Resolver(text)
-    run_of = {id(s): r for r, run in enumerate(runs) for s in run}
-    position = {id(s): k for k, s in enumerate(news)}
-    # A mostly narrative sentence ('It is our choice," Clinton said at the outset of a debate ...') is
-    # not given to its source, but it names the speaker of the quotation it ends.
-    run_cue = [_run_cue(run, news, position, cues, framed) for run in runs]
-    changed = 0
-    previous = None
-    for s in news:
-        if previous is not None and previous.section == "body" and not previous.in_quote:
-            resolver.note_subject(_mask_quotes(_norm(previous.text)), previous.start)
-        previous = s
-        cue, anchor = (cues[id(s)], s) if id(s) in cues else (None, None)
-        r = run_of.get(id(s))
-        if id(s) in framed:
-            if s.holder_type == "quoted" and _names_one_person(framed[id(s)]):
-                holder = resolver.resolve(framed[id(s)], s.start)  # the rule pass's holder, by this cue's subject
-                if holder and person_tokens(holder) and holder.split()[-1] != s.holder.split()[-1]:
-                    s.holder = holder  # another person: the same one keeps the form the rule pass chose
-            elif framed[id(s)].kind == "name":
-                resolver.resolve(framed[id(s)], s.start)  # not this sentence's holder, but the last person named
-            resolver.remember(s.holder, s.holder_type, title=s.section == "title")
-            continue
-        if cue is None and r is not None:
-            cue, anchor = run_cue[r]
-            if cue is None and resolver.last_quoted and s.holder_type == "author" and (s.in_quote or _opens(_norm(s.text))):
-                s.holder, s.holder_type = resolver.last_quoted, "quoted"
-                changed += 1
-                continue
-        if cue is None:
-            resolver.remember(s.holder, s.holder_type, title=s.section == "title")
-            continue
-        if s.holder_type == "quoted" and (s.section == "title" or not _names_one_person(cue) or not cue.spreads):
-            resolver.remember(s.holder, s.holder_type, title=s.section == "title")
-            continue  # the rule pass found a person: a group or an organisation does not replace it
-        holder = resolver.resolve(cue, anchor.start)
-        if holder and (holder, "quoted") != (s.holder, s.holder_type):
-            s.holder, s.holder_type = holder, "quoted"
-            changed += 1
-        resolver.remember(s.holder, s.holder_type, title=s.section == "title")
-    return changed
+    return cues, framed
+
+
+def _assign(s: Any, resolver: _Resolver, cue: _Cue | None, framed: _Cue | None, run: tuple[Any, Any] | None) -> int:
+    """Give statement ``s`` the source of its own cue, else of its quotation's (``run``); 1 if it changed."""
+    if framed is not None:  # mostly narrative: the outlet's, but it names someone
+        if s.holder_type == "quoted" and _names_one_person(framed):
+            holder = resolver.resolve(framed, s.start)  # the rule pass's holder, by this cue's subject
+            if holder and person_tokens(holder) and holder.split()[-1] != s.holder.split()[-1]:
+                s.holder = holder  # another person: the same one keeps the form the rule pass chose
+        elif framed.kind == "name":
+            resolver.resolve(framed, s.start)  # not this sentence's holder, but the last person named
+        return 0
+    anchor = s
+    if cue is None and run is not None:
+        cue, anchor = run
+        if cue is None and resolver.last_quoted and s.holder_type == "author" and (s.in_quote or _opens(_norm(s.text))):
+            s.holder, s.holder_type = resolver.last_quoted, "quoted"
+            return 1
+    if cue is None:
+        return 0
+    if s.holder_type == "quoted" and (s.section == "title" or not _names_one_person(cue) or not cue.spreads):
+        return 0  # the rule pass found a person: a group or an organisation does not replace it
+    holder = resolver.resolve(cue, anchor.start)
+    if holder and (holder, "quoted") != (s.holder, s.holder_type):
+        s.holder, s.holder_type = holder, "quoted"
+        return 1
+    return 0
 
 
 def _names_one_person(cue: _Cue) -> bool:
@@ -902,7 +919,8 @@ def _run_cue(
     k, j = position[id(run[0])], position[id(run[-1])]
     before = news[k - 1] if k else None
     for found in (cues, framed):  # 'Harman said. "It has been a black eye."': the speaker just named
-        if before is not None and id(before) in found and found[id(before)].spreads and before.paragraph == run[0].paragraph:
+        same_paragraph = before is not None and before.paragraph == run[0].paragraph
+        if same_paragraph and id(before) in found and found[id(before)].spreads:
             return found[id(before)], before
     after = news[j + 1] if j + 1 < len(news) else None
     if after is not None and id(after) in cues and cues[id(after)].spreads and after.paragraph - run[-1].paragraph <= 1:
@@ -910,7 +928,8 @@ def _run_cue(
     if after is not None and id(after) in framed and framed[id(after)].spreads and after.paragraph == run[-1].paragraph:
         return framed[id(after)], after
     for found in (cues, framed):
-        if before is not None and id(before) in found and found[id(before)].spreads and before.paragraph >= run[0].paragraph - 1:
+        near = before is not None and before.paragraph >= run[0].paragraph - 1
+        if near and id(before) in found and found[id(before)].spreads:
             return found[id(before)], before
     if before is not None and (
         (_norm(before.text).rstrip().endswith(":") and before.paragraph >= run[0].paragraph - 1)
