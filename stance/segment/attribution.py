@@ -741,8 +741,8 @@ class _Resolver:
         self.last_person: str | None = None
         self.last_org: str | None = None
         self.last_quoted: str | None = None
-        self.seq = self.person_seq = self.subject_seq = 0  # which of the two was noted last
-        self.subject_person: str | None = None
+        self.seq = self.person_seq = 0  # when the last person was quoted
+        self._subjects: list[tuple[str, int, int]] = []  # names narrative sentences opened with: where, when
 
     @property
     def names(self) -> _Names:
@@ -758,10 +758,19 @@ class _Resolver:
             return
         if m.group("role") and m.group("role").split()[-1] not in _PERSON_NOUNS | _GROUP_NOUNS:
             return  # "Reporters asked Trump ...": a verb, not a role before the name
-        person = self.names.full(m.group("subj"), start + m.start("subj"))
-        if person_tokens(person) and len(person.split()) > 1:
-            self.subject_person, self.subject_seq = person, self.seq + 1
-            self.seq += 1
+        # resolved only when a pronoun or a description asks for it (:attr:`subject_person`)
+        self.seq += 1
+        self._subjects = [*self._subjects[-4:], (m.group("subj"), start + m.start("subj"), self.seq)]
+
+    def subject_after_quoted(self) -> str | None:
+        """The person the latest narrative sentence opened with, if none was quoted since."""
+        for subject, pos, seq in reversed(self._subjects):
+            if seq < self.person_seq:
+                return None
+            person = self.names.full(subject, pos)
+            if person_tokens(person) and len(person.split()) > 1:
+                return person
+        return None
 
     def remember(self, holder: str, holder_type: str, *, title: bool = False) -> None:
         """Note a statement's holder; a headline's is not the speaker of the quotations after it."""
@@ -788,8 +797,9 @@ class _Resolver:
         if cue.kind == "pronoun":
             low = cue.source.lower()
             if low in _PERSON_PRONOUNS:
-                if self.subject_person and self.subject_seq > self.person_seq:
-                    return self.subject_person  # "LeVell is a black man on a mission ... He dismisses ..."
+                subject = self.subject_after_quoted()
+                if subject:
+                    return subject  # "LeVell is a black man on a mission ... He dismisses ..."
                 return self.last_person or self.names.nearest_person(start + cue.pos)
             if low == "it":
                 return self.last_org
@@ -807,7 +817,7 @@ class _Resolver:
             if self.registry is None:
                 self.registry = PersonRegistry(self.text)
             by_role = self.registry.resolve(cue.source, start + cue.pos)
-            recent = self.subject_person if self.subject_seq > self.person_seq else self.last_person
+            recent = self.subject_after_quoted() or self.last_person
             return by_role or recent or self.names.nearest_person(start + cue.pos) or bare
         return bare
 
