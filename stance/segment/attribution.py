@@ -470,15 +470,32 @@ _LEADING_NAME = re.compile(
     rf"^\s*(?:(?:But|And|Yet|So|Still|Now|Then|Meanwhile|Also)\s+)?(?:[^,:“\"«_]{{0,60}},\s+)?"
     rf"(?P<role>(?:[A-Z][\w'’.-]*\s+){{0,3}}(?:[a-z][\w-]*\s+){{1,2}})?(?P<subj>{_NAME_WORDS})(?:\s*\([^)]{{1,20}}\))?(?:,|\s+[a-z])"
 )
+
+
+def _opening_name(masked: str) -> tuple[str, int] | None:
+    """The name a sentence opens with and its offset ("Port director Anna Berg spoke ..."), or ``None``."""
+    m = _LEADING_NAME.match(masked)
+    if m is None or _rule_kind(m.group("subj")) != "name":
+        return None
+    if m.group("role") and m.group("role").split()[-1] not in _PERSON_NOUNS | _GROUP_NOUNS:
+        return None  # "Reporters asked Trump ...": a verb, not a role before the name
+    return m.group("subj"), m.start("subj")
+
+
 _LEADING_SUBJECT = re.compile(rf"^\s*(?:[^,:]{{0,60}},\s+)?{_SUBJECT}\s+[a-z]")
 
 
 def _colon_cue(sentence: str) -> _Cue | None:
-    """The source of a sentence that introduces a quotation with a colon ("Cruz called them on it:")."""
-    m = _LEADING_SUBJECT.match(_mask_quotes(sentence))
+    """The source of a sentence that introduces a quotation with a colon ("Cruz called them on it:"),
+    or that opens its paragraph before one ("Port director Anna Berg spoke to reporters.")."""
+    masked = _mask_quotes(sentence)
+    m = _LEADING_SUBJECT.match(masked)
     if m is None:
         return None
     kind = _rule_kind(m.group("subj"))
+    name = _opening_name(masked) if kind == "name" else None
+    if name is not None:  # "Port director Anna Berg", not "Port"
+        return _Cue(name[0], "name", _head(name[0]), name[1], True)
     return _Cue(m.group("subj"), kind, _head(m.group("subj")), m.start("subj"), True) if kind else None
 
 
@@ -753,14 +770,11 @@ class _Resolver:
     def note_subject(self, masked: str, start: int) -> None:
         """Note the person a narrative sentence opens with ("Ruth Marcus has been critical ..."): a
         "he"/"she" after it refers to that person rather than to the last person quoted."""
-        m = _LEADING_NAME.match(masked)
-        if m is None or _rule_kind(m.group("subj")) != "name":
+        name = _opening_name(masked)
+        if name is None:
             return
-        if m.group("role") and m.group("role").split()[-1] not in _PERSON_NOUNS | _GROUP_NOUNS:
-            return  # "Reporters asked Trump ...": a verb, not a role before the name
-        # resolved only when a pronoun or a description asks for it (:attr:`subject_person`)
-        self.seq += 1
-        self._subjects = [*self._subjects[-4:], (m.group("subj"), start + m.start("subj"), self.seq)]
+        self.seq += 1  # resolved only when a pronoun or a description asks for it
+        self._subjects = [*self._subjects[-4:], (name[0], start + name[1], self.seq)]
 
     def subject_after_quoted(self) -> str | None:
         """The person the latest narrative sentence opened with, if none was quoted since."""
