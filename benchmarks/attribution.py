@@ -19,6 +19,11 @@ two categories:
   holder shares a name word with the nearest named gold Source before it in the article (the
   nearest after it when there is none before): PolNeAR has no coreference links, so this is
   the reading a careful reader gives in most news prose, an approximation of the referent.
+  First- and second-person sources ("I", "we") and indefinite descriptions ("a spokesman",
+  "another New Hampshire Democrat") count only "to a person": their referent is never the
+  nearest named Source (the writer, the quoted speaker, someone the article does not name). The
+  right-person rate with indefinite descriptions counted, the first passes' definition, is
+  printed beside it.
 
 Narrative statements are right when given to the outlet (``holder_type == "author"``).
 
@@ -66,6 +71,10 @@ DETERMINERS = {
 # quoted speaker or the reader, never to the nearest named source: "right person" cannot be read
 # from PolNeAR for them (it has no coreference links), so they count only "to a person".
 FIRST_SECOND = {"i", "me", "my", "we", "us", "our", "you", "your", "i’ve", "we’ve", "i've", "we've", "i’m", "i'm"}
+# Indefinite descriptions ("a spokesman", "an ICE spokeswoman", "another New Hampshire Democrat",
+# "one senior official") introduce someone the article does not name: the nearest named Source
+# before them is not their referent, so they count only "to a person", like first/second person.
+INDEFINITE = re.compile(r"(?i)^\W*(?:a|an|another|one)\s+(?!of\b)")
 WORD = re.compile(r"[A-Za-z][\w'’.-]*")
 TURN = re.compile(r"^([A-Z][A-Z .'’-]*[A-Z])\s*:", re.MULTILINE)
 
@@ -210,7 +219,12 @@ def polnear(root: Path, split: str, limit: int | None, tally: Tally) -> tuple[in
             before = [src for pos, src in named if pos < best.source_start]
             after = [src for pos, src in named if pos > best.source_start]
             referent = before[-1] if before else (after[0] if after else "")
-            tally.add("descriptive_right", bool(predicted & name_words(referent)), example + f" ref={referent!r}")
+            right = bool(predicted & name_words(referent))
+            tally.add("descriptive_right_with_indefinite", right)
+            if INDEFINITE.match(best.source):
+                tally.add("indefinite", s.holder_type != "author")
+                continue
+            tally.add("descriptive_right", right, example + f" ref={referent!r}")
     return int(size), seconds, cpu, title_only, bad_offsets
 
 
@@ -300,6 +314,13 @@ def main() -> None:
         f"{tally.counts['first_second_person_n']}, {tally.rate('first_second_person'):.1%} given to a person"
     )
     figures["first_second_person_n"] = tally.counts["first_second_person_n"]
+    print(
+        f"indefinite descriptions (a/an/another/one ...; in 'to a person', not in 'right person'): "
+        f"{tally.counts['indefinite_n']}, {tally.rate('indefinite'):.1%} given to a person; right person "
+        f"counting them as the first two passes did: {tally.rate('descriptive_right_with_indefinite'):.1%}"
+    )
+    figures["indefinite_n"] = tally.counts["indefinite_n"]
+    figures["descriptive_right_with_indefinite"] = round(tally.rate("descriptive_right_with_indefinite"), 4)
     print(f"statements that are only a title abbreviation: {p_title + d_title} (target 0)")
     print(f"statements whose offsets do not give back their text: {p_bad + d_bad}")
     print(

@@ -43,7 +43,10 @@ PREDICTION_BATCH = 256
 # here so that hand-made statement files stay easy to write).
 _REQUIRED: dict[str, tuple[type, ...]] = {"id": (str,), "doc_id": (str,), "text": (str,)}
 _OPTIONAL_INT = ("start", "end", "index", "paragraph")
-_OPTIONAL_STR = ("holder", "holder_type", "genre", "title", "split", "section")
+_OPTIONAL_STR = ("holder", "holder_type", "holder_id", "speaker", "genre", "title", "split", "section")
+# Statement fields carried into a task's data only when the statement has them (statement files
+# written before issue 13 have neither): one id per holder across documents, a transcript turn's speaker.
+_CARRIED_IF_PRESENT = ("holder_id", "speaker")
 
 
 @runtime_checkable
@@ -178,6 +181,9 @@ def _base_data(s: dict[str, Any], prev: str, nxt: str, schema: Schema) -> dict[s
         "end": s.get("end"),
         "schema_version": schema.version,
     }
+    for field in _CARRIED_IF_PRESENT:
+        if s.get(field) is not None:
+            data[field] = s[field]
     if s.get("split") is not None:
         data["split"] = s["split"]
     return data

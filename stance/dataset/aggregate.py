@@ -14,7 +14,12 @@ from stance.errors import StanceError
 from stance.export import DISCOVERY, Annotation, LabelExport, Task, answers_by_target, format_ids, statement_key
 from stance.dataset.splits import SPLIT_ALIASES
 
-__all__ = ["label_names", "vote", "aggregate"]
+# Columns a dataset has only when its tasks carry them: ``holder_id`` (one id per holder across
+# documents) and ``speaker`` (a transcript turn's speaker), which statement files written before
+# issue 13 lack. A row whose task lacks one holds null there.
+OPTIONAL_COLUMNS = ("holder_id", "speaker")
+
+__all__ = ["OPTIONAL_COLUMNS", "label_names", "vote", "aggregate"]
 
 
 def label_names(values: Sequence[str]) -> list[str]:
@@ -154,6 +159,9 @@ def _row(task: Task, target: str, answers: list[tuple[Annotation, str | None, st
         "ground_truth": role_gt or stance_gt,
         "_split": split,
     }
+    for column in OPTIONAL_COLUMNS:  # tasks built from statement files that have these fields (issue 13)
+        if data.get(column) is not None:
+            row[column] = str(data[column])
     if mode == DISCOVERY:
         row["spans"] = [
             {"annotator": a.annotator, "span_id": sp.id, "label": sp.label, "text": sp.text,

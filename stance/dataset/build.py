@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from stance._util import gc_paused
 from stance.dataset.aggregate import aggregate, label_names
 from stance.dataset.features import features as _features
+from stance.dataset.features import optional_columns
 from stance.dataset.features import to_dataset as _to_dataset
 from stance.dataset.splits import SPLITS, DatasetOptions, assign_splits
 from stance.errors import StanceError
@@ -77,7 +78,7 @@ def build_dataset(
         agreement = export_agreement(export)
     meta = _metadata(export, schema, options, counts, splits, agreement, project_title)
     # Convert split by split, dropping each split's row dicts once it is in Arrow: keeps the peak lower.
-    features = _features(schema, export.mode)
+    features = _features(schema, export.mode, meta.get("optional_columns", ()))
     del rows
     dd = DatasetDict()
     for name in list(splits):
@@ -118,4 +119,7 @@ def _metadata(export: LabelExport, schema: Any, options: DatasetOptions, counts:
         "agreement": agreement,
         "warnings": list(export.warnings),
     }
+    optional = optional_columns(r for part in splits.values() for r in part)
+    if optional:  # statement files written before issue 13 have neither column
+        meta["optional_columns"] = list(optional)
     return meta

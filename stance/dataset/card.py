@@ -143,4 +143,11 @@ def _columns(meta: Mapping[str, Any]) -> list[str]:
            "`Premise` if a premise span, else `None`)." if meta["mode"] == DISCOVERY else "."),
         "",
     ]
+    optional = meta.get("optional_columns") or []
+    if optional:
+        described = {"holder_id": "`holder_id` (one id per holder across documents: `person:surname/fir`, "
+                                  "`outlet:slug`, `source:slug`)",
+                     "speaker": "`speaker` (the speaker of a transcript turn)"}
+        lines += ["Also " + " and ".join(described.get(c, f"`{c}`") for c in optional)
+                  + ", null where a statement file written before them did not carry them.", ""]
     return lines

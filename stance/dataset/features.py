@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from stance.dataset.aggregate import label_names
+from stance.dataset.aggregate import OPTIONAL_COLUMNS, label_names
 from stance.export import DISCOVERY
 
 if TYPE_CHECKING:
     from datasets import Features
 
-__all__ = ["features", "to_dataset"]
+__all__ = ["OPTIONAL_COLUMNS", "features", "optional_columns", "to_dataset"]
+
+def optional_columns(rows: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:
+    """The optional columns (:data:`OPTIONAL_COLUMNS`) that at least one row has."""
+    present = {column for row in rows for column in OPTIONAL_COLUMNS if column in row}
+    return tuple(column for column in OPTIONAL_COLUMNS if column in present)
 
 
-def features(schema: Any, mode: str) -> Features:
-    """The columns of a dataset built from a ``mode`` export labelled with ``schema`` (DESIGN.md section 3)."""
+def features(schema: Any, mode: str, optional: Sequence[str] = ()) -> Features:
+    """The columns of a dataset built from a ``mode`` export labelled with ``schema`` (DESIGN.md section 3),
+    with the optional columns named in ``optional`` after ``holder_type``."""
     from datasets import ClassLabel, Features, Value
 
     feats = {
@@ -27,6 +34,7 @@ def features(schema: Any, mode: str) -> Features:
         "target_text": Value("string"),
         "holder": Value("string"),
         "holder_type": Value("string"),
+        **{column: Value("string") for column in OPTIONAL_COLUMNS if column in optional},
         "genre": Value("string"),
         "role": ClassLabel(names=label_names(schema.roles)),
         "stance": ClassLabel(names=label_names(schema.stances)),
@@ -68,6 +76,6 @@ def to_dataset(rows: list[dict[str, Any]], features: Features) -> Any:
     import pyarrow as pa
     from datasets import Dataset, DatasetInfo
 
-    columns = {name: [r[name] for r in rows] for name in features}
+    columns = {name: [r.get(name) if name in OPTIONAL_COLUMNS else r[name] for r in rows] for name in features}
     table = pa.Table.from_pydict(columns, schema=features.arrow_schema)
     return Dataset(table, info=DatasetInfo(features=features))

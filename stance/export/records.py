@@ -44,8 +44,8 @@ DISCOVERY = "discovery"
 OK, SKIPPED, CANCELLED, EMPTY = "ok", "skipped", "cancelled", "empty"
 
 #: Task-data fields a dataset needs; the rest (prev_text, next_text, target_definition) can be dropped.
-DATA_FIELDS = ("text", "target", "target_name", "statement_id", "doc_id", "holder", "holder_type", "genre", "title",
-               "start", "end", "split", "schema_version", "task_key")
+DATA_FIELDS = ("text", "target", "target_name", "statement_id", "doc_id", "holder", "holder_type", "holder_id",
+               "speaker", "genre", "title", "start", "end", "split", "schema_version", "task_key")
 
 #: Span labels a discovery annotation can carry, strongest first (the role read off the spans).
 SPAN_LABELS = ("Claim", "Premise")

@@ -56,7 +56,7 @@ CUE_LEMMAS = frozenset(
     believe think feel fear hope worry doubt expect caution lament joke quip boast brag concede
     post retweet blog text email call accuse criticize criticise praise blast slam attack mock
     dismiss reject defend demand propose recommend insist describe question wonder counter
-    decline refuse threaten apologize apologise mock tout congratulate
+    decline refuse threaten apologize apologise mock tout congratulate reaffirm affirm bash
     characterize label brand dub""".split()
 ) | frozenset(
     # Attitude and stance verbs: PolNeAR, like most attribution schemes, counts "Cruz is protesting
@@ -79,7 +79,9 @@ _ORG_NOUNS = frozenset(
     """newspaper paper daily tabloid network channel outlet magazine publication website site agency
     department ministry committee campaign organization organisation group company firm corporation
     administration government party council commission court report poll survey study office
-    association union institute foundation statement post station bureau team""".split()
+    association union institute foundation statement post station bureau team authority board panel
+    coalition alliance caucus service bank fund center centre embassy university hospital police
+    publisher""".split()
 )
 _NOT_FIRST = _TITLE_WORDS | _HOLDER_ROLE_WORDS | {
     "senate", "majority", "minority", "house", "speaker", "leader", "democratic", "republican", "gop",
@@ -106,7 +108,7 @@ _GROUP_NOUNS = frozenset(
     """official expert critic voter supporter observer resident source people person american activist
     member economist scientist researcher delegate protester worker citizen parent student teacher
     investigator detective officer soldier diplomat advocate opponent conservative liberal progressive
-    insider analyst donor leader""".split()
+    insider analyst donor leader authority operative""".split()
 )
 _GROUP_DETS = {"some", "many", "most", "several", "other", "few", "both", "all"}
 
@@ -205,6 +207,7 @@ class _Cue:
     head_lemma: str
     pos: int  # document offset of the source
     outside_quote: bool
+    spreads: bool = True  # gives its source to a quotation in the sentence before or after it
 
 
 class _Names:
@@ -218,6 +221,8 @@ class _Names:
                 words = words[1:]
             if len(words) > 2 and re.match(r"[A-Z][a-z]+(?:an|ese|ish|ch|i)$", words[0]):
                 words = words[1:]
+            if words and words[-1].lower() in _TITLE_WORDS | _NOT_FIRST:
+                continue  # "Florida Gov. Jeb Bush", "Minnesota Democratic": no name
             if len(words) >= 2 and words[-1].lower() not in _PERSON_NOUNS and person_tokens(" ".join(words)):
                 self.by_last.setdefault(words[-1], []).append((m.start(), " ".join(words)))
         self.people: list[tuple[int, str]] = sorted((p, n) for v in self.by_last.values() for p, n in v)
@@ -240,7 +245,11 @@ class _Names:
         if not options:
             return " ".join(words)
         before = [o for o in options if o[0] <= pos]
-        return (before[-1] if before else options[0])[1]
+        chosen = (before[-1] if before else options[0])[1]
+        if len(words) > 1:
+            return chosen  # a full name keeps the spelling it is written in
+        # A lone surname, when the document spells the person two ways ("Sergei", "Sergey Lavrov"): the first.
+        return next(n for _, n in options if n.split()[0][:3] == chosen.split()[0][:3])
 
     def nearest_person(self, pos: int) -> str | None:
         before = [n for p, n in self.people if p < pos]
@@ -366,8 +375,8 @@ _FORM_LEMMA = {f: lemma for lemma in sorted(CUE_LEMMAS - _WEAK) for f in _forms(
 _NOUNISH_FORMS = frozenset(
     f for lemma in _NOUN_LIKE for f in _forms(lemma) if not f.endswith(("ed", "ing")) and f not in _IRREGULAR.get(lemma, [])
 )
-_AUX_WORDS = r"(?:(?:has|have|had|also|later|then|further|again|repeatedly|previously|recently|once|would|will|is|was|has been|had been|publicly|flatly|quickly|simply|just|often)\s+)*"
-_NAME_WORDS = r"[A-Z][\w'’.-]*(?:\s+(?:(?:of|de|van|von|al|bin)\s+)?[A-Z][\w'’.-]*){0,4}"
+_AUX_WORDS = r"(?:(?:himself|herself|themselves|itself|since|long|still|already|has|have|had|also|later|then|further|again|repeatedly|previously|recently|once|would|will|is|was|has been|had been|publicly|flatly|quickly|simply|just|often)\s+)*"
+_NAME_WORDS = r"[A-Z][\w'’.-]*(?:\s+(?:(?:of|de|van|von|al|bin)\s+)?[A-Z][\w'’.-]*){0,5}"
 _DESCRIPTION = r"(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir|[Ii]ts)\s+(?:[\w'’-]+\s+){0,4}?[a-z][\w-]*"
 _SUBJECT = rf"(?P<subj>[Hh]e|[Ss]he|[Tt]hey|[Ii]t|{_DESCRIPTION}|{_NAME_WORDS})"
 _CUE_WORD = r"(?P<cue>[a-z]+)"  # checked against the cue forms after the match
@@ -388,9 +397,24 @@ _RULE_AFTER = re.compile(rf"(?:[,—–-]|[\"”»])\s*{_CUE_WORD}\s+{_SUBJECT}\
 _RULE_ACCORDING = re.compile(rf"^\s*According to {_SUBJECT}\s*,")
 # '"...," said council member Rosa Jimenez, who ...': lower-case role words, then a full name
 # (two capitalised words at least, so "said state officials" is not read as a name).
+_PREPOSITIONS = r"(?:on|in|at|to|during|after|before|with|from|by|for|of|about|while|when|in|into|through|last|this|earlier)"
 _RULE_AFTER_ROLE = re.compile(
-    rf"(?:[,—–-]|[\"”»])\s*{_CUE_WORD}\s+(?:[a-z][\w-]*\s+){{1,3}}"
-    rf"(?P<subj>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){{1,3}})\s*(?:[,.;!?]|$)"
+    rf"(?:[,—–-]|[\"”»])\s*{_CUE_WORD}\s+(?:(?!{_PREPOSITIONS}\b)[\w'’.-]+\s+){{1,4}}?"
+    rf"(?P<subj>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*[\w'’-]){{1,3}})\s*(?:[,.;!?]|$)"
+)
+# Cues of "As X reported, ...": reporting verbs only ("As Trump demands ..." is "as" of time).
+_AS_LEMMAS = frozenset(
+    """report note point write say explain observe reveal disclose detail document mention tell
+    argue suggest put acknowledge highlight emphasize emphasise stress recount recall predict warn""".split()
+)
+_AS_FORMS = frozenset(f for lemma in _AS_LEMMAS for f in _forms(lemma))
+_AS_CUE = "|".join(sorted(_AS_FORMS, key=len, reverse=True))
+# "As the Tribune reported last week, ...", "As Ortega noted, ...", "As reported by the Tribune, ...":
+# the source and its cue frame the rest of the sentence.
+_RULE_AS = re.compile(
+    rf"^\s*(?:(?:And|But|Yet|So)\s+|[^,“\"«]{{0,80}},\s+)?[Aa]s\s+(?:{_SUBJECT}\s+{_AUX_WORDS}(?:[a-z]+ly\s+)?(?P<cue>{_AS_CUE})"
+    rf"|(?:first\s+|previously\s+|also\s+)?(?P<cue2>reported|noted|revealed|first reported|disclosed|detailed|documented)"
+    rf"\s+by\s+(?P<subj2>(?:[Tt]he\s+)?{_NAME_WORDS}|{_DESCRIPTION}))\b(?:\s+out)?[^,;:“\"«]{{0,50}},"
 )
 _QUOTED = re.compile(r"“[^”]*(?:”|$)|\"[^\"]*(?:\"|$)|«[^»]*(?:»|$)")
 
@@ -398,11 +422,20 @@ _QUOTED = re.compile(r"“[^”]*(?:”|$)|\"[^\"]*(?:\"|$)|«[^»]*(?:»|$)")
 def _norm(text: str) -> str:
     """Two apostrophes as a quotation mark (''...'', as some news archives print them) read as
     a straight double quote; same length, so offsets hold."""
+    text = text.replace("\xa0", " ")
     return text.replace("''", '" ') if "''" in text else text
 
 
-def _mask_quotes(sentence: str) -> str:
-    """The sentence with the words inside quotation marks blanked (same length)."""
+def _mask_quotes(sentence: str, continued: bool = False) -> str:
+    """The sentence with the words inside quotation marks blanked (same length).
+
+    ``continued``: the sentence goes on a quotation opened in an earlier sentence, so its first
+    quotation mark closes it ('It is propaganda," Carson replied.').
+    """
+    if continued:
+        close = min((k for k in (sentence.find(q) for q in "\"”»") if k >= 0), default=-1)
+        if close > 0:
+            return "_" * close + sentence[close] + _mask_quotes(sentence[close + 1 :])
     def blank(m: re.Match[str]) -> str:
         quote = m.group(0)
         if len(quote) >= 2 and quote[-1] in "”\"»":
@@ -431,90 +464,207 @@ _LABELS = frozenset(
 # its source by this pass, and does not take the cue of a quotation it stands in ('"Yes," Graham
 # told CBS on Tuesday, when a dozen states ...'); it only corrects the rule pass's name.
 _NAME_COLON = re.compile(rf"^\s*(?P<subj>{_NAME_WORDS})\s*:\s+\S")
+# The name a sentence opens with, after a leading clause or role words ("The Washington Post columnist
+# Ruth Marcus has been critical", "Juanita Broaddrick, who said ..., recounted").
+_LEADING_NAME = re.compile(
+    rf"^\s*(?:(?:But|And|Yet|So|Still|Now|Then|Meanwhile|Also)\s+)?(?:[^,:“\"«_]{{0,60}},\s+)?"
+    rf"(?P<role>(?:[A-Z][\w'’.-]*\s+){{0,3}}(?:[a-z][\w-]*\s+){{1,2}})?(?P<subj>{_NAME_WORDS})(?:\s*\([^)]{{1,20}}\))?(?:,|\s+[a-z])"
+)
+
+
+def _opening_name(masked: str) -> tuple[str, int] | None:
+    """The name a sentence opens with and its offset ("Port director Anna Berg spoke ..."), or ``None``."""
+    m = _LEADING_NAME.match(masked)
+    if m is None or _rule_kind(m.group("subj")) != "name":
+        return None
+    if m.group("role") and m.group("role").split()[-1] not in _PERSON_NOUNS | _GROUP_NOUNS:
+        return None  # "Reporters asked Trump ...": a verb, not a role before the name
+    return m.group("subj"), m.start("subj")
+
+
 _LEADING_SUBJECT = re.compile(rf"^\s*(?:[^,:]{{0,60}},\s+)?{_SUBJECT}\s+[a-z]")
 
 
 def _colon_cue(sentence: str) -> _Cue | None:
-    """The source of a sentence that introduces a quotation with a colon ("Cruz called them on it:")."""
-    m = _LEADING_SUBJECT.match(_mask_quotes(sentence))
+    """The source of a sentence that introduces a quotation with a colon ("Cruz called them on it:"),
+    or that opens its paragraph before one ("Port director Anna Berg spoke to reporters.")."""
+    masked = _mask_quotes(sentence)
+    m = _LEADING_SUBJECT.match(masked)
     if m is None:
         return None
     kind = _rule_kind(m.group("subj"))
+    name = _opening_name(masked) if kind == "name" else None
+    if name is not None:  # "Port director Anna Berg", not "Port"
+        return _Cue(name[0], "name", _head(name[0]), name[1], True)
     return _Cue(m.group("subj"), kind, _head(m.group("subj")), m.start("subj"), True) if kind else None
 
 
+_HEADLINE_SUBJECT = re.compile(rf"^\s*(?P<subj>{_NAME_WORDS})\s+(?P<cue>[a-z]+)\b")
+_HEADLINE_AFTER = re.compile(rf",[’'\"”]?\s+(?P<subj>{_NAME_WORDS})\s+(?P<cue>[a-z]+)\s*[;.!?]?\s*$")
+
+
+def _headline_cue(masked: str) -> _Cue | None:
+    """A headline's source: "Sanders says he's riding momentum", "'...' his secret weapon, Trump hints"."""
+    for pattern in (_HEADLINE_SUBJECT, _HEADLINE_AFTER):
+        m = pattern.search(masked)
+        if m is None or _rule_kind(m.group("subj")) != "name":
+            continue
+        cue, subject = m.group("cue"), m.group("subj")
+        if cue in _NOUNISH_FORMS and " " not in subject and subject.endswith("s"):
+            continue  # "Jobs report gives ...", "Paris attacks test ...": a noun after a noun
+        if cue in _FORM_LEMMA or cue in _WEAK_FORMS:
+            return _Cue(subject, "name", _head(subject), m.start("subj"), True, spreads=False)
+    return None
+
+
 def _rule_cue(masked: str, *, headline: bool = False) -> _Cue | None:
+    """The cue of a sentence by :func:`_verb_cue`, else its "according to X" at the end."""
+    found = _verb_cue(masked, headline=headline)
+    return found if found is not None or headline else _according_cue(masked)
+
+
+def _verb_cue(masked: str, *, headline: bool = False) -> _Cue | None:
     """The cue of a sentence that plain patterns can read ("X said", "..., said X"), or ``None``.
 
-    A headline is read only as "Name: claim" (its other forms are the rule-based pass's).
+    A headline is read as "Name: claim" or "Name says ..." (:func:`_headline_cue`).
     """
     total = len(masked.strip()) or 1
     m = _NAME_COLON.match(masked)  # "Issa: Clinton's 'Honesty Is In Question'"
     label = m is not None and re.sub(r"['’]s$", "", m.group("subj").split()[-1]).lower() in _LABELS
     if m and not label and _rule_kind(m.group("subj")) == "name" and m.end() / total < 0.6:
-        return _Cue(m.group("subj"), "name", _head(m.group("subj")), m.start("subj"), True)
+        if headline and masked.rstrip().endswith("?"):
+            return None  # "Ted Cruz: Constitutional conservative or career politician?": the outlet asks
+        return _Cue(m.group("subj"), "name", _head(m.group("subj")), m.start("subj"), True, spreads=not headline)
     if headline:
-        return None
+        return _headline_cue(masked)
     m = _RULE_ACCORDING.match(masked)
     if m and _rule_kind(m.group("subj")) is not None:
         return _Cue(m.group("subj"), _rule_kind(m.group("subj")), _head(m.group("subj")), m.start("subj"), True)
-    for m in (*_RULE_AFTER.finditer(masked), *_RULE_AFTER_ROLE.finditer(masked)):
-        lemma = _FORM_LEMMA.get(m.group("cue"))
-        if lemma in _INVERTED:
-            kind = _rule_kind(m.group("subj"))
-            if kind is not None and m.start() / total >= 0.4:
-                return _Cue(m.group("subj"), kind, _head(m.group("subj")), m.start("subj"), True)
+    found = _as_cue(masked)
+    if found is not None:
+        return found
+    found, inverted = _inverted_cue(masked, total)
+    if found is not None:
+        return found
     for m in _LOWER_WORD.finditer(masked):
-        if m.group(0) not in _FORM_LEMMA and not (
-            m.group(0) in _WEAK_FORMS and _WEAK_FOLLOW.match(masked, m.end())
-        ):
+        word = m.group(0)
+        if word not in _FORM_LEMMA and not (word in _WEAK_FORMS and _WEAK_FOLLOW.match(masked, m.end())):
             continue
-        if _NOT_SPEECH.match(masked, m.end()) and m.group(0).startswith(("add", "claim")):
+        if _NOT_SPEECH.match(masked, m.end()) and word.startswith(("add", "claim")):
             continue  # "adding to his wins", "claimed a victory"
-        window = max(0, m.start() - 120)
-        appos_found = False
-        if m.group(0).endswith("ing") and masked[: m.start()].rstrip().endswith(","):
-            lead = _LEADING_SUBJECT.match(masked)  # "She compared Trump to Clinton, saying ...": the clause's subject
-            found, window = ((lead.group("subj"), lead.start("subj")), 0) if lead else (None, window)
-        elif m.group(0).endswith("ing") and not _PROGRESSIVE.search(masked[: m.start()]):
-            continue  # "a report from Bloomberg saying ...": a participle, not the sentence's verb
-        else:
-            appos = _APPOSITION.match(masked[: m.start()])  # "Brian Fallon, a spokesman for X, said"
-            found = (appos.group("subj"), appos.start("subj") - window) if appos else None
-            appos_found = appos is not None
-            found = found or _subject_before(masked[window : m.start()])
+        found = _subject_of(masked, m)
         if found is None:
             continue
-        if not m.group(0).endswith(("ing", "s")) and _PASSIVE.search(masked[: m.start()]):
-            continue  # "Sanders was supported by ...", "Rubio was asked by": the subject is not the source
-        subject, start = found[0], window + found[1]
+        subject, start = found
         kind = _rule_kind(subject)
-        if m.group(0) in _NOUNISH_FORMS and masked[max(0, start - 7) : start].split()[-1:] in _DET_BEFORE:
+        if word in _NOUNISH_FORMS and masked[max(0, start - 7) : start].split()[-1:] in _DET_BEFORE:
             continue  # "his Islamophobic remarks": an adjective and a noun
-        if m.group(0) in _NOUNISH_FORMS and kind not in ("name", "pronoun"):
+        if word in _NOUNISH_FORMS and kind not in ("name", "pronoun") and not _THAT_CLAUSE.match(masked, m.end()):
             continue  # "Clinton's coalition in earlier states": a noun, not a cue
+        relative = _RELATIVE_SOURCE.search(masked[: m.start()]) if kind is None else None
+        if relative is not None and "_" in masked[: relative.start()] and _rule_kind(relative.group("subj")) == "name":
+            # '"...," said Mr. Ekovich, who noted that ...': the relative clause's cue is the name's
+            subject, start, kind = relative.group("subj"), relative.start("subj"), "name"
         if kind is None:
-            return None  # a cue whose subject the rules cannot read: the parser decides
+            if _IN_APPOSITION.search(masked[: m.start()]):
+                continue  # "Clinton, who did not say ..., said": the verb of the apposition, then the next cue
+            return inverted  # a cue whose subject the rules cannot read: the parser decides
         before = masked[:start].strip(" ,—–-")
         tail_comma = masked[:start].rstrip().endswith(",")
-        frame = len(masked[: m.start()].strip()) if appos_found else 0  # the source and its apposition
-        share = _content_length(masked[m.end() :], before, tail_comma) / max(1, total - frame)
+        share = _content_length(masked[m.end() :], before, tail_comma) / total
+        if share < 0.4 and inverted is not None:
+            return inverted
         return _Cue(subject, kind, _head(subject), start, share >= 0.4)
-    return None
+    return inverted
+
+
+def _inverted_cue(masked: str, total: int) -> tuple[_Cue | None, _Cue | None]:
+    """'"...," said Lavrov.': a cue that attributes at least 40 % of the sentence, else one that
+    attributes less ('"...," said X, who advises the chamber.'), which still names the speaker of
+    the quotation and is kept when nothing else is found."""
+    inverted = None
+    for m in (*_RULE_AFTER.finditer(masked), *_RULE_AFTER_ROLE.finditer(masked)):
+        if _FORM_LEMMA.get(m.group("cue")) not in _INVERTED:
+            continue
+        kind = _rule_kind(m.group("subj"))
+        if kind is not None and m.start() / total >= 0.4:
+            return _Cue(m.group("subj"), kind, _head(m.group("subj")), m.start("subj"), True), None
+        if kind is not None and inverted is None:
+            inverted = _Cue(m.group("subj"), kind, _head(m.group("subj")), m.start("subj"), False)
+    return None, inverted
+
+
+def _subject_of(masked: str, m: re.Match[str]) -> tuple[str, int] | None:
+    """The subject of the cue word ``m`` and its offset in the sentence, or ``None``."""
+    window = max(0, m.start() - 120)
+    if m.group(0).endswith("ing") and masked[: m.start()].rstrip().endswith(","):
+        lead = _LEADING_SUBJECT.match(masked)  # "She compared Trump to Clinton, saying ...": the clause's subject
+        return (lead.group("subj"), lead.start("subj")) if lead else None
+    if m.group(0).endswith("ing") and not _PROGRESSIVE.search(masked[: m.start()]):
+        return None  # "a report from Bloomberg saying ...": a participle, not the sentence's verb
+    if not m.group(0).endswith(("ing", "s")) and _PASSIVE.search(masked[: m.start()]):
+        return None  # "Sanders was supported by ...", "Rubio was asked by": the subject is not the source
+    appos = _APPOSITION.match(masked[: m.start()])  # "Brian Fallon, a spokesman for X, said"
+    if appos is not None and _rule_kind(appos.group("subj")) == "name":  # not "However, in the end, ..."
+        return appos.group("subj"), appos.start("subj")
+    found = _subject_before(masked[window : m.start()])
+    return (found[0], window + found[1]) if found else None
+
+
+# "..., according to the state gaming board." / "..., according to Kantar Media's ad tracker, ...":
+# the source runs to the next comma or the end (a document or a poll is a source here too).
+_RULE_ACCORDING_ANY = re.compile(r"(?:,|—|–|\(|\s)\s*according to (?P<subj>[^,;:()“\"«_]{2,90}?)\s*[.!?]?\s*$")
+
+
+def _according_cue(masked: str) -> _Cue | None:
+    """The source of "according to X" after the start of a sentence; the rest is its content."""
+    m = _RULE_ACCORDING_ANY.search(masked)
+    if m is None or "_" in masked[: m.start()]:
+        return None  # a quotation with its own speaker before it
+    subject = m.group("subj").strip()
+    words = subject.split()
+    first = words[0]
+    if len(words) > 14 or not (first.lower() in _DETS or first[0].isupper() or first[0].isdigit() or "'" in first or "’" in first):
+        return None  # "according to plan", "according to custom"
+    kind = _rule_kind(subject) or "group"
+    share = 1 - (m.end() - m.start()) / max(1, len(masked.strip()))
+    return _Cue(subject, kind, _head(subject), m.start("subj"), share >= 0.4, spreads=False)
+
+
+
+
+def _as_cue(masked: str) -> _Cue | None:
+    """The source of "As X reported, ..." and "As reported by X, ..." (the rest is its content)."""
+    m = _RULE_AS.match(masked)
+    if m is None:
+        return None
+    subject = m.group("subj") or m.group("subj2")
+    if m.group("subj") is not None and m.group("cue") not in _AS_FORMS:
+        return None  # "As Trump attacked Clinton, ...": "as" of time, not of a source
+    kind = _rule_kind(subject)
+    if kind is None:
+        return None
+    share = len(masked[m.end() :].strip(" .,;")) / max(1, len(masked.strip()))
+    return _Cue(subject, kind, _head(subject), m.start("subj") if m.group("subj") else m.start("subj2"), share >= 0.4)
 
 
 # Weak cues ("think", "continue", "call") read only before a clause, a quotation or "for"/"on".
 _WEAK_FORMS = frozenset(f for lemma in _WEAK for f in _forms(lemma))
-_WEAK_FOLLOW = re.compile(r"\s*(?:,\s*|:\s*)?[“\"«]|\s+that\b|\s+(?:for|on)\s+(?!the\s+(?:phone|stage|floor))")
+_WEAK_FOLLOW = re.compile(r"\s*(?:,\s*|:\s*)?[“\"«_]|\s+out\b|\s+that\b|\s+(?:for|on)\s+(?!the\s+(?:phone|stage|floor))")
 _APPOSITION = re.compile(
-    rf"^\s*(?P<subj>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){{1,3}}),\s+(?:a|an|the|who|whose|[a-z]+)\b[^“\"«]{{0,160}},\s*"
+    rf"^\s*(?:[^,“\"«_]{{0,60}},\s+|[“\"«]?_+[”\"»]?,?\s*)?(?:(?:[A-Z][\w'’.-]*\s+)?[a-z][\w-]*\s+)?"
+    rf"(?P<subj>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){{0,3}}),\s+(?:a|an|the|who|whose|[a-z]+)\b(?:[^“\"«]|[“\"«]_*[”\"»]){{0,160}},\s*"
     rf"{_AUX_WORDS}(?:[a-z]+ly\s+)?$"
 )
 _NOT_SPEECH = re.compile(r"\s+(?:to\b|(?:a|an|his|her|their|its)\s+(?:\w+\s+)?(?:victory|win|seat|title|prize|lead)\b)")
 _PROGRESSIVE = re.compile(r"(?:\b(?:is|are|was|were|been|be|am)|[’'](?:s|re|m))\s+(?:[a-z]+ly\s+|also\s+|now\s+|still\s+)*$")
+_RELATIVE_SOURCE = re.compile(rf"(?P<subj>{_NAME_WORDS}),\s+who\s+{_AUX_WORDS}(?:[a-z]+ly\s+)?$")
+_IN_APPOSITION = re.compile(r",\s+(?:who|whose|which|a|an|the)\b[^,;“\"«_]*$")
 _PASSIVE = re.compile(r"\b(?:is|are|was|were|be|been|being|get|got|gets)\s+(?:[a-z]+ly\s+)?$")
 _CONTENT_LEAD = re.compile(r"^\s*(?:that|on \w+|in a statement|to \w+)\b")
 # An object before "that" is the frame, not the content: 'told supporters that "..."'.
+_THAT_CLAUSE = re.compile(r"\s+that\s")  # "Critics charge that ...": a verb, whatever its subject
+_CLAUSE_SUBJECT = re.compile(r"^\s*(?:he|she|they|it|we|i|you|there)\b", re.IGNORECASE)
 _OBJECT_THAT = re.compile(r"^[^,;:“\"«_]{0,40}?\bthat\b")
 
 
@@ -529,7 +679,8 @@ def _content_length(rest: str, before: str, tail_comma: bool = False) -> int:
     if len(rest.strip(" .,;!?")) < 25 and tail_comma:  # "This worries Democrats, Elleithee said."
         return len(before)
     rest = _CONTENT_LEAD.sub("", rest)
-    rest = _OBJECT_THAT.sub("", rest)
+    if not _CLAUSE_SUBJECT.match(rest):  # "said she did not ... and hoped that": no object
+        rest = _OBJECT_THAT.sub("", rest)
     return len(rest.strip(" .,:;"))
 
 
@@ -545,6 +696,8 @@ def _subject_before(prefix: str) -> tuple[str, int] | None:
 
 def _head(subject: str) -> str:
     word = subject.split()[-1].lower()
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"  # "authorities", "parties"
     return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
 
 
@@ -562,13 +715,18 @@ def _rule_kind(subject: str) -> str | None:
         return "description"
     if len(words) == 1 and _head(words[0]) in _PERSON_NOUNS | _GROUP_NOUNS:
         return "group" if words[0].endswith("s") else "description"  # "Critics say", "Officials"
+    plural_head = words[-1].endswith("s") and _head(words[-1]) in _PERSON_NOUNS | _GROUP_NOUNS | _ORG_NOUNS
+    if len(words) >= 2 and words[0].lower() in _GROUP_DETS and plural_head:
+        return "group"  # "Some activists", "Many Republicans" (a party's members)
+    if len(words) >= 2 and words[0][0].isupper() and all(w.islower() for w in words[1:]) and plural_head:
+        return "group"  # "Local authorities say", "Senior officials said": an adjective opening the sentence
     if words[0][0].isupper() and words[0].lower() not in ("the", "a", "an", "his", "her", "their", "its"):
         if words[0] in _STARTERS or words[0].endswith("ing") or words[-1].endswith(("'s", "’s")):
             return None
         if not all(w[0].isupper() or w in _CONNECTORS for w in words):
             # "Clinton's use of personal": a description led by a possessive, not a name
             head = _head(words[-1])
-            if words[0].endswith(("'s", "’s", "s'", "s’")) and head in _PERSON_NOUNS | _ORG_NOUNS:
+            if any(w.endswith(("'s", "’s", "s'", "s’")) for w in words[:-1]) and head in _PERSON_NOUNS | _ORG_NOUNS:
                 return "description"
             return None
         if len(words) == 1 and (words[0].endswith("ly") or re.search(r"['’](?:ve|ll|d|m|re)$", words[0])):
@@ -582,7 +740,12 @@ def _rule_kind(subject: str) -> str | None:
         return "group" if words[-1].endswith("s") and head in _PERSON_NOUNS | _GROUP_NOUNS else None
     if head in _PERSON_NOUNS or head in _ORG_NOUNS:
         return "group" if words[-1].endswith("s") and head not in _ORG_NOUNS else "description"
+    if head in _GROUP_NOUNS:
+        return "group" if words[-1].endswith("s") else "description"  # "A third source said", "the experts"
     return None
+
+
+_INDEFINITE = re.compile(r"(?i)^(?:a|an|another|one)\s")
 
 
 class _Resolver:
@@ -595,6 +758,8 @@ class _Resolver:
         self.last_person: str | None = None
         self.last_org: str | None = None
         self.last_quoted: str | None = None
+        self.seq = self.person_seq = 0  # when the last person was quoted
+        self._subjects: list[tuple[str, int, int]] = []  # names narrative sentences opened with: where, when
 
     @property
     def names(self) -> _Names:
@@ -602,11 +767,32 @@ class _Resolver:
             self._names = _Names(self.text)
         return self._names
 
-    def remember(self, holder: str, holder_type: str) -> None:
-        if holder_type == "quoted":
+    def note_subject(self, masked: str, start: int) -> None:
+        """Note the person a narrative sentence opens with ("Ruth Marcus has been critical ..."): a
+        "he"/"she" after it refers to that person rather than to the last person quoted."""
+        name = _opening_name(masked)
+        if name is None:
+            return
+        self.seq += 1  # resolved only when a pronoun or a description asks for it
+        self._subjects = [*self._subjects[-4:], (name[0], start + name[1], self.seq)]
+
+    def subject_after_quoted(self) -> str | None:
+        """The person the latest narrative sentence opened with, if none was quoted since."""
+        for subject, pos, seq in reversed(self._subjects):
+            if seq < self.person_seq:
+                return None
+            person = self.names.full(subject, pos)
+            if person_tokens(person) and len(person.split()) > 1:
+                return person
+        return None
+
+    def remember(self, holder: str, holder_type: str, *, title: bool = False) -> None:
+        """Note a statement's holder; a headline's is not the speaker of the quotations after it."""
+        if holder_type == "quoted" and not title:
             self.last_quoted = holder
             if person_tokens(holder):
-                self.last_person = holder
+                self.last_person, self.person_seq = holder, self.seq + 1
+                self.seq += 1
 
     def resolve(self, cue: _Cue, start: int) -> str | None:
         if cue.kind != "pronoun" and (cue.source.split()[-1] in _STARTERS or cue.source.lower() in ("the", "a", "an")):
@@ -617,13 +803,17 @@ class _Resolver:
         if cue.kind == "name":
             holder = self.names.full(cue.source, start + cue.pos)
             if person_tokens(holder):
-                self.last_person = holder
+                self.last_person, self.person_seq = holder, self.seq + 1
+                self.seq += 1
             else:
                 self.last_org = holder
             return holder
         if cue.kind == "pronoun":
             low = cue.source.lower()
             if low in _PERSON_PRONOUNS:
+                subject = self.subject_after_quoted()
+                if subject:
+                    return subject  # "LeVell is a black man on a mission ... He dismisses ..."
                 return self.last_person or self.names.nearest_person(start + cue.pos)
             if low == "it":
                 return self.last_org
@@ -631,18 +821,23 @@ class _Resolver:
         bare = re.sub(r"^(?:the|a|an)\s+", "", cue.source, flags=re.IGNORECASE)
         if not bare or bare in _STARTERS or bare.lower() in ("the", "a", "an"):
             return None
+        if _INDEFINITE.match(cue.source) and cue.head_lemma in _PERSON_NOUNS | _GROUP_NOUNS:
+            return bare  # "a spokesman", "another New Hampshire Democrat": someone not named before
         if cue.kind == "description" and cue.head_lemma in _ORG_NOUNS:
+            if re.search(r"[A-Z][\w.]*['’]s\s", cue.source):
+                return bare  # "Mr. Pemberton's union" names its organisation itself
             return self.last_org or bare
         if cue.kind == "description" and cue.head_lemma in _PERSON_NOUNS:
             if self.registry is None:
                 self.registry = PersonRegistry(self.text)
             by_role = self.registry.resolve(cue.source, start + cue.pos)
-            return by_role or self.last_person or self.names.nearest_person(start + cue.pos) or bare
+            recent = self.subject_after_quoted() or self.last_person
+            return by_role or recent or self.names.nearest_person(start + cue.pos) or bare
         return bare
 
 
 def attribute_news(text: str, statements: Sequence[Any], *, parse: bool = True, nlp: Any = None) -> int:
-    """Reassign the holders of news statements from a dependency parse; returns how many changed.
+    """Reassign the holders of news statements from their cues; returns how many changed.
 
     Statements of transcript turns and comment threads are left as they are. A statement's
     ``holder`` becomes the source of its cue (``holder_type`` "quoted"); a statement of a
@@ -658,80 +853,112 @@ def attribute_news(text: str, statements: Sequence[Any], *, parse: bool = True, 
     news = [s for s in statements if s.section in ("body", "title")]
     if not news:
         return 0
-    cues: dict[int, _Cue] = {}
-    framed: dict[int, _Cue] = {}  # sentences whose own cue attributes less than 40 % of them
-    todo = []
     runs = _quote_runs(news)
+    cues, framed = _sentence_cues(news, runs, nlp if parse else None)
+    resolver = _Resolver(text)
+    run_of = {id(s): r for r, run in enumerate(runs) for s in run}
+    position = {id(s): k for k, s in enumerate(news)}
+    run_cue = [_run_cue(run, news, position, cues, framed) for run in runs]
+    changed = 0
+    previous = None
     for s in news:
-        if s.in_quote and not any(q in _norm(s.text) for q in _QUOTES):
+        if previous is not None and previous.section == "body" and not previous.in_quote:
+            resolver.note_subject(_mask_quotes(_norm(previous.text)), previous.start)
+        previous = s
+        run = run_cue[run_of[id(s)]] if id(s) in run_of else None
+        changed += _assign(s, resolver, cues.get(id(s)), framed.get(id(s)), run)
+        resolver.remember(s.holder, s.holder_type, title=s.section == "title")
+    return changed
+
+
+def _sentence_cues(news: Sequence[Any], runs: list[list[Any]], nlp: Any) -> tuple[dict[int, _Cue], dict[int, _Cue]]:
+    """Each sentence's own cue, by the rules and (with ``nlp``) the parser: the cues that attribute
+    the sentence, and those that attribute less than 40 % of it (``framed``)."""
+    cues: dict[int, _Cue] = {}
+    framed: dict[int, _Cue] = {}
+    todo = []
+    continued = {id(s) for run in runs for s in run if not _opens(_norm(s.text))}
+    for s in news:
+        if (s.in_quote or id(s) in continued) and not any(q in _norm(s.text) for q in _QUOTES):
             continue  # a sentence inside a quotation of several: its verbs are the speaker's words
-        masked = _mask_quotes(_norm(s.text))
-        if not needs_parse(masked):
+        masked = _mask_quotes(_norm(s.text), continued=id(s) in continued)
+        if not needs_parse(masked) and s.section != "title":  # a headline "Name: claim" has no cue word
             continue
         found = _rule_cue(masked, headline=s.section == "title")
-        if found is not None and not found.outside_quote:
-            framed[id(s)] = found
-        elif found is not None:
-            cues[id(s)] = found
-        elif parse and s.section != "title" and not _PARSE_FORMS.isdisjoint(_WORDS.findall(masked.lower())):
+        if found is not None:
+            (cues if found.outside_quote else framed)[id(s)] = found
+        elif nlp is not None and s.section != "title" and not _PARSE_FORMS.isdisjoint(_WORDS.findall(masked.lower())):
             todo.append(s)
-    if todo and nlp is not None:
+    if todo:
         for s, doc in zip(todo, nlp.pipe((_window(_norm(s.text)) for s in todo), batch_size=64)):
             cue = _find_cue(doc, len(_norm(s.text).strip()))
             if cue is not None:
                 cues[id(s)] = cue
-    resolver = _Resolver(text)
-    run_of = {id(s): r for r, run in enumerate(runs) for s in run}
-    position = {id(s): k for k, s in enumerate(news)}
-    run_cue = [_run_cue(run, news, position, cues) for run in runs]
-    changed = 0
-    for s in news:
-        cue, anchor = (cues[id(s)], s) if id(s) in cues else (None, None)
-        r = run_of.get(id(s))
-        if id(s) in framed:
-            if s.holder_type == "quoted" and _names_one_person(framed[id(s)]):
-                holder = resolver.resolve(framed[id(s)], s.start)  # the rule pass's holder, by this cue's subject
-                if holder and person_tokens(holder) and holder.split()[-1] != s.holder.split()[-1]:
-                    s.holder = holder  # another person: the same one keeps the form the rule pass chose
-            resolver.remember(s.holder, s.holder_type)
-            continue
-        if cue is None and r is not None:
-            cue, anchor = run_cue[r]
-            if cue is None and resolver.last_quoted and s.holder_type == "author" and (s.in_quote or _opens(_norm(s.text))):
-                s.holder, s.holder_type = resolver.last_quoted, "quoted"
-                changed += 1
-                continue
-        if cue is None:
-            resolver.remember(s.holder, s.holder_type)
-            continue
-        if s.holder_type == "quoted" and (s.section == "title" or not _names_one_person(cue)):
-            resolver.remember(s.holder, s.holder_type)
-            continue  # the rule pass found a person: a group or an organisation does not replace it
-        holder = resolver.resolve(cue, anchor.start)
-        if holder and (holder, "quoted") != (s.holder, s.holder_type):
-            s.holder, s.holder_type = holder, "quoted"
-            changed += 1
-        resolver.remember(s.holder, s.holder_type)
-    return changed
+    return cues, framed
+
+
+def _assign(s: Any, resolver: _Resolver, cue: _Cue | None, framed: _Cue | None, run: tuple[Any, Any] | None) -> int:
+    """Give statement ``s`` the source of its own cue, else of its quotation's (``run``); 1 if it changed."""
+    if framed is not None:  # mostly narrative: the outlet's, but it names someone
+        if s.holder_type == "quoted" and _names_one_person(framed):
+            holder = resolver.resolve(framed, s.start)  # the rule pass's holder, by this cue's subject
+            if holder and person_tokens(holder) and holder.split()[-1] != s.holder.split()[-1]:
+                s.holder = holder  # another person: the same one keeps the form the rule pass chose
+        elif framed.kind == "name":
+            resolver.resolve(framed, s.start)  # not this sentence's holder, but the last person named
+        return 0
+    anchor = s
+    if cue is None and run is not None:
+        cue, anchor = run
+        if cue is None and resolver.last_quoted and s.holder_type == "author" and (s.in_quote or _opens(_norm(s.text))):
+            s.holder, s.holder_type = resolver.last_quoted, "quoted"
+            return 1
+    if cue is None:
+        return 0
+    if s.holder_type == "quoted" and (s.section == "title" or not _names_one_person(cue) or not cue.spreads):
+        return 0  # the rule pass found a person: a group or an organisation does not replace it
+    holder = resolver.resolve(cue, anchor.start)
+    if holder and (holder, "quoted") != (s.holder, s.holder_type):
+        s.holder, s.holder_type = holder, "quoted"
+        return 1
+    return 0
 
 
 def _names_one_person(cue: _Cue) -> bool:
     return cue.kind in ("name", "pronoun") or (cue.kind == "description" and cue.head_lemma in _PERSON_NOUNS)
 
 
-def _run_cue(run: list[Any], news: Sequence[Any], position: dict[int, int], cues: dict[int, _Cue]) -> tuple[Any, Any]:
-    """The cue of a quotation: inside it, in the sentence after it, or before it (a colon)."""
-    for s in run:
-        if id(s) in cues:
-            return cues[id(s)], s
+def _run_cue(
+    run: list[Any], news: Sequence[Any], position: dict[int, int], cues: dict[int, _Cue], framed: dict[int, _Cue]
+) -> tuple[Any, Any]:
+    """The cue of a quotation: inside it, in the sentence after it, or before it (a colon).
+
+    Inside it, a mostly narrative sentence ('...," Clinton said at the outset of a debate ...') is
+    not given to its source, but it still names the speaker of the rest of the quotation.
+    """
+    for inside in (cues, framed):
+        for s in run:
+            if id(s) in inside and inside[id(s)].spreads:
+                return inside[id(s)], s
     k, j = position[id(run[0])], position[id(run[-1])]
-    after = news[j + 1] if j + 1 < len(news) else None
-    if after is not None and id(after) in cues and after.paragraph - run[-1].paragraph <= 1:
-        return cues[id(after)], after
     before = news[k - 1] if k else None
-    if before is not None and id(before) in cues and before.paragraph >= run[0].paragraph - 1:
-        return cues[id(before)], before
-    if before is not None and _norm(before.text).rstrip().endswith(":") and before.paragraph >= run[0].paragraph - 1:
+    for found in (cues, framed):  # 'Harman said. "It has been a black eye."': the speaker just named
+        same_paragraph = before is not None and before.paragraph == run[0].paragraph
+        if same_paragraph and id(before) in found and found[id(before)].spreads:
+            return found[id(before)], before
+    after = news[j + 1] if j + 1 < len(news) else None
+    if after is not None and id(after) in cues and cues[id(after)].spreads and after.paragraph - run[-1].paragraph <= 1:
+        return cues[id(after)], after
+    if after is not None and id(after) in framed and framed[id(after)].spreads and after.paragraph == run[-1].paragraph:
+        return framed[id(after)], after
+    for found in (cues, framed):
+        near = before is not None and before.paragraph >= run[0].paragraph - 1
+        if near and id(before) in found and found[id(before)].spreads:
+            return found[id(before)], before
+    if before is not None and (
+        (_norm(before.text).rstrip().endswith(":") and before.paragraph >= run[0].paragraph - 1)
+        or before.paragraph == run[0].paragraph  # 'Ortega was less sure. "I like trains. ..."'
+    ):
         colon = _colon_cue(_norm(before.text))
         if colon is not None:
             return colon, before
@@ -783,6 +1010,13 @@ def _opens(sentence: str) -> bool:
     return bool(first) and first in "“\"«„"
 
 
+# Words that open a clause before a subject, never a name's first word ("But Cruz", "Although Reynolds").
+_LEADING_CONJUNCTION = re.compile(
+    r"^(?:(?:But|And|As|If|When|While|Although|Though|Because|Since|After|Before|So|Yet|Or|Nor|Then|Now|Also|Even|"
+    r"Still|However|Meanwhile|Instead|Later|Earlier|Today|Yesterday|Once|Unlike|Like|Asked|Speaking)\s+)+(?=[A-Z])"
+)
+
+
 def finish_attribution(text: str, statements: Sequence[Any]) -> None:
     """The last step of segmentation: parse-based news attribution, then every ``holder_id``.
 
@@ -792,4 +1026,6 @@ def finish_attribution(text: str, statements: Sequence[Any]) -> None:
     """
     attribute_news(text, statements, parse=attribution_mode() == "parser")
     for s in statements:
+        if s.holder_type == "quoted" and s.holder:
+            s.holder = _LEADING_CONJUNCTION.sub("", s.holder) or s.holder  # "Although Reynolds" → "Reynolds"
         s.holder_id = holder_id(s.holder, s.holder_type)
