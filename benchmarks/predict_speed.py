@@ -12,11 +12,14 @@ What it measures (medians over --repeats, the two transformer paths interleaved)
    token counts) against a measured fp32 matmul peak;
 4. the TF-IDF path's statements/s, with where its time goes;
 5. peak RSS while streaming --memory-statements short statements through ``predict_file``
-   (TF-IDF), in a child process.
+   (TF-IDF), in a child process;
+6. our fp32 ``score_pairs`` against ONNX Runtime fp32 of the same model (what an engineer tries
+   first) and the saved int8 file when the folder has one: interleaved, ratio, label agreement.
 
 Run:
     HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/predict_speed.py            # all of it
     HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/predict_speed.py --model runs/minilm --skip-memory
+    HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/predict_speed.py --model runs/minilm --onnxruntime-only --repeats 5   # 6 only
 """
 
 from __future__ import annotations
@@ -216,6 +219,8 @@ def main() -> None:
     ap.add_argument("--memory-statements", type=int, default=1_000_000)
     ap.add_argument("--skip-transformer", action="store_true")
     ap.add_argument("--skip-memory", action="store_true")
+    ap.add_argument("--onnxruntime-only", action="store_true",
+                    help="transformer path: only our fp32 vs ONNX Runtime fp32 (and the saved int8 file)")
     ap.add_argument("--memory-child", nargs=3, metavar=("MODEL", "INPUT", "OUTPUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.memory_child:
@@ -236,6 +241,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="stance-predict-bench-"))
     if not args.skip_transformer:
         bench_transformer(args, statements, targets, work)
+    if args.onnxruntime_only:
+        return
     bench_tfidf(args, statements, targets, work)
     if not args.skip_memory:
         bench_memory(args, statements, work)
@@ -279,6 +286,9 @@ def bench_transformer(args: Any, statements: list[str], targets: dict[str, str],
         if loaded.targets:
             loaded.metadata["targets"] = {}
 
+    if args.onnxruntime_only:
+        bench_onnxruntime(args, torch_model, tok, firsts, seconds, folder, work)
+        return
     pipe = pipeline("text-classification", model=str(folder), device=-1)
     lengths = np.array([len(x) for x in tok(firsts, seconds, truncation=True, max_length=args.max_length)["input_ids"]])
     print(f"pairs: {args.pairs}; tokens per pair: median {np.median(lengths):.0f}, p90 {np.percentile(lengths, 90):.0f}, "
