@@ -374,7 +374,7 @@ def bench_onnxruntime(args: Any, torch_model: Any, tok: Any, firsts: list[str], 
                       work: Path) -> None:
     """ONNX Runtime fp32 on the same model (what one tries first), and the saved int8 file when there is one."""
     try:
-        from stance.models.quantize import INT8_FILE, OrtClassifier, agreement, export_onnx
+        from stance.models.quantize import INT8_FILE, OrtClassifier, agreement, export_onnx, load_int8
     except ImportError as exc:  # onnx / onnxruntime missing
         print(f"\nONNX Runtime: skipped ({exc})")
         return
@@ -383,7 +383,11 @@ def bench_onnxruntime(args: Any, torch_model: Any, tok: Any, firsts: list[str], 
     onnx_path = export_onnx(torch_model, work / "fp32.onnx")
     variants = {"ONNX Runtime fp32": OrtClassifier(onnx_path, torch_model.config)}
     if (Path(folder) / INT8_FILE).is_file():
-        variants["saved int8 (stance quantize)"] = OrtClassifier(Path(folder) / INT8_FILE, torch_model.config)
+        variants["saved int8 alone"] = OrtClassifier(Path(folder) / INT8_FILE, torch_model.config)
+        meta = json.loads((Path(folder) / "stance_model.json").read_text(encoding="utf-8"))
+        saved = load_int8(folder, meta, torch_model.config)  # as --quantize runs it (near-tie recheck when recorded)
+        if saved is not None and saved.fp32 is not None:
+            variants["saved int8 + fp32 near ties"] = saved
     score = lambda m: score_pairs(m, tok, firsts, seconds, batch_size=args.batch_size, max_length=args.max_length)  # noqa: E731
     for m in variants.values():
         score_pairs(m, tok, firsts[:64], seconds[:64], batch_size=args.batch_size, max_length=args.max_length)
@@ -395,6 +399,9 @@ def bench_onnxruntime(args: Any, torch_model: Any, tok: Any, firsts: list[str], 
     base = statistics.median(times["ours fp32"])
     print(f"\nscore_pairs with each model ({args.pairs} pairs, medians of {args.repeats}, interleaved; "
           f"load {os.getloadavg()[0]:.1f}):")
+    for name, m in variants.items():
+        if getattr(m, "fp32", None) is not None:
+            print(f"  ({name}: {m.rechecked / max(m.rows, 1):.1%} of the rows rescored in fp32, margin < {m.recheck_margin})")
     for name, ts in times.items():
         t = statistics.median(ts)
         print(f"  {name:30s} {args.pairs / t:8.1f} statements/s  {base / t:5.2f}x ours fp32  label agreement "
