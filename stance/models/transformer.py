@@ -549,7 +549,7 @@ class TransformerStanceClassifier(ClassifierMixin, BaseEstimator):
 
         In a folder with a saved int8 model (``stance quantize``) the fp32 torch weights are read
         on first use of :attr:`model_`, so ``--quantize`` never loads them (nor imports
-        sentence-transformers): a third of a small run's fixed cost.
+        sentence-transformers): about 1 s of a 50-pair run (docs/notes/int8.md).
         """
         _import_torch()
         from transformers import AutoConfig, AutoTokenizer
