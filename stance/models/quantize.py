@@ -345,7 +345,7 @@ def measured_ranking(est: Any, fp32: Path, X: Any, ref: np.ndarray, candidates: 
     return out
 
 
-def build_int8(est: Any, model_dir: str | os.PathLike[str], X: Any, *, target: float = 0.99,
+def build_int8(est: Any, model_dir: str | os.PathLike[str], X: Any, *, target: float = 0.995,
                max_keep: int = 0, margin: float = 0.1, rank_rows: int = 1000, recheck: bool = True) -> dict[str, Any]:
     """Quantize once: keep in fp32 the fewest Linear layers that reach ``target`` label agreement on ``X``.
 
