@@ -77,6 +77,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", type=Path, required=True, help="model folder with model.int8.onnx (stance quantize)")
     ap.add_argument("--plain-model", type=Path, help="the same model without the int8 file (load-time int8)")
+    ap.add_argument("--also", action="append", default=[], metavar="NAME=DIR",
+                    help="another --quantize variant: a copy of the model quantized another way (repeatable)")
     ap.add_argument("--dataset", type=Path, required=True)
     ap.add_argument("--ukp", type=Path, default=Path("/work/shared/benchmarks/ukp-sentential"))
     ap.add_argument("--copies", type=int, default=2, help="each pair repeated this often (whole-run size)")
@@ -96,6 +98,9 @@ def main() -> None:
     variants = {"fp32": (args.model, False), "int8 saved": (args.model, True)}
     if args.plain_model:
         variants["int8 load-time"] = (args.plain_model, True)
+    for spec in args.also:
+        name, _, folder = spec.partition("=")
+        variants[name] = (Path(folder), True)
     times: dict[str, list[float]] = {k: [] for k in variants}
     for _ in range(args.repeats):
         for name, (model, q) in variants.items():
@@ -126,6 +131,9 @@ def main() -> None:
             f1 = macro_f1([g for g, _ in gold], [labels[name][i] for _, i in gold])
             f1_0 = macro_f1([g for g, _ in gold], [labels["fp32"][i] for _, i in gold])
             line += f" | {part}: agreement {agree:6.2%} ({len(ids)}), macro-F1 {f1:.4f} ({f1 - f1_0:+.4f})"
+            if part == "seed":  # train/validation seed pairs may have been check pairs of stance quantize; test never
+                tids = [i for _, i in gold]
+                line += f", test split only {sum(labels[name][i] == labels['fp32'][i] for i in tids) / len(tids):6.2%} ({len(tids)})"
         print(line)
     print("times:", json.dumps({k: [round(x, 1) for x in v] for k, v in times.items()}))
 

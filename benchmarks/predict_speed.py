@@ -12,11 +12,14 @@ What it measures (medians over --repeats, the two transformer paths interleaved)
    token counts) against a measured fp32 matmul peak;
 4. the TF-IDF path's statements/s, with where its time goes;
 5. peak RSS while streaming --memory-statements short statements through ``predict_file``
-   (TF-IDF), in a child process.
+   (TF-IDF), in a child process;
+6. our fp32 ``score_pairs`` against ONNX Runtime fp32 of the same model (what an engineer tries
+   first) and the saved int8 file when the folder has one: interleaved, ratio, label agreement.
 
 Run:
     HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/predict_speed.py            # all of it
     HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/predict_speed.py --model runs/minilm --skip-memory
+    HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/predict_speed.py --model runs/minilm --onnxruntime-only --repeats 5   # 6 only
 """
 
 from __future__ import annotations
@@ -216,6 +219,8 @@ def main() -> None:
     ap.add_argument("--memory-statements", type=int, default=1_000_000)
     ap.add_argument("--skip-transformer", action="store_true")
     ap.add_argument("--skip-memory", action="store_true")
+    ap.add_argument("--onnxruntime-only", action="store_true",
+                    help="transformer path: only our fp32 vs ONNX Runtime fp32 (and the saved int8 file)")
     ap.add_argument("--memory-child", nargs=3, metavar=("MODEL", "INPUT", "OUTPUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.memory_child:
@@ -236,6 +241,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="stance-predict-bench-"))
     if not args.skip_transformer:
         bench_transformer(args, statements, targets, work)
+    if args.onnxruntime_only:
+        return
     bench_tfidf(args, statements, targets, work)
     if not args.skip_memory:
         bench_memory(args, statements, work)
@@ -279,6 +286,9 @@ def bench_transformer(args: Any, statements: list[str], targets: dict[str, str],
         if loaded.targets:
             loaded.metadata["targets"] = {}
 
+    if args.onnxruntime_only:
+        bench_onnxruntime(args, torch_model, tok, firsts, seconds, folder, work)
+        return
     pipe = pipeline("text-classification", model=str(folder), device=-1)
     lengths = np.array([len(x) for x in tok(firsts, seconds, truncation=True, max_length=args.max_length)["input_ids"]])
     print(f"pairs: {args.pairs}; tokens per pair: median {np.median(lengths):.0f}, p90 {np.percentile(lengths, 90):.0f}, "
@@ -364,7 +374,7 @@ def bench_onnxruntime(args: Any, torch_model: Any, tok: Any, firsts: list[str], 
                       work: Path) -> None:
     """ONNX Runtime fp32 on the same model (what one tries first), and the saved int8 file when there is one."""
     try:
-        from stance.models.quantize import INT8_FILE, OrtClassifier, agreement, export_onnx
+        from stance.models.quantize import INT8_FILE, OrtClassifier, agreement, export_onnx, load_int8
     except ImportError as exc:  # onnx / onnxruntime missing
         print(f"\nONNX Runtime: skipped ({exc})")
         return
@@ -373,7 +383,11 @@ def bench_onnxruntime(args: Any, torch_model: Any, tok: Any, firsts: list[str], 
     onnx_path = export_onnx(torch_model, work / "fp32.onnx")
     variants = {"ONNX Runtime fp32": OrtClassifier(onnx_path, torch_model.config)}
     if (Path(folder) / INT8_FILE).is_file():
-        variants["saved int8 (stance quantize)"] = OrtClassifier(Path(folder) / INT8_FILE, torch_model.config)
+        variants["saved int8 alone"] = OrtClassifier(Path(folder) / INT8_FILE, torch_model.config)
+        meta = json.loads((Path(folder) / "stance_model.json").read_text(encoding="utf-8"))
+        saved = load_int8(folder, meta, torch_model.config)  # as --quantize runs it (near-tie recheck when recorded)
+        if saved is not None and saved.fp32 is not None:
+            variants["saved int8 + fp32 near ties"] = saved
     score = lambda m: score_pairs(m, tok, firsts, seconds, batch_size=args.batch_size, max_length=args.max_length)  # noqa: E731
     for m in variants.values():
         score_pairs(m, tok, firsts[:64], seconds[:64], batch_size=args.batch_size, max_length=args.max_length)
@@ -385,6 +399,9 @@ def bench_onnxruntime(args: Any, torch_model: Any, tok: Any, firsts: list[str], 
     base = statistics.median(times["ours fp32"])
     print(f"\nscore_pairs with each model ({args.pairs} pairs, medians of {args.repeats}, interleaved; "
           f"load {os.getloadavg()[0]:.1f}):")
+    for name, m in variants.items():
+        if getattr(m, "fp32", None) is not None:
+            print(f"  ({name}: {m.rechecked / max(m.rows, 1):.1%} of the rows rescored in fp32, margin < {m.recheck_margin})")
     for name, ts in times.items():
         t = statistics.median(ts)
         print(f"  {name:30s} {args.pairs / t:8.1f} statements/s  {base / t:5.2f}x ours fp32  label agreement "

@@ -74,18 +74,20 @@ def test_int8_agrees_with_fp32_on_the_fixture(int8_model: Path) -> None:
 
 
 @pytest.mark.slow
-def test_layer_sensitivity_ranks_the_given_layers(int8_model: Path) -> None:
+def test_measured_ranking_runs_the_int8_kernels_per_layer(int8_model: Path, tmp_path: Path) -> None:
     from stance.models import load_model
-    from stance.models.quantize import default_candidates, layer_sensitivity
+    from stance.models.quantize import export_onnx, linear_names, measured_ranking, scores_with
 
     est = load_model(int8_model).estimator
     texts, targets, _ = _pairs()
-    cands = default_candidates(est.model_)
-    assert any(c.endswith("layer.0.output.dense") for c in cands) and cands[-1] == "head", cands
     X = [{"text": a, "target": b} for a, b in zip(texts[:8], targets[:8])]
-    ranked = layer_sensitivity(est, X, cands[:3])
-    assert sorted(n for n, _, _ in ranked) == sorted(cands[:3])
-    assert ranked[0][1] >= ranked[-1][1] >= 0
+    names = linear_names(est.model_)
+    cands = [names[0], names[5], names[-1]]
+    ranked = measured_ranking(est, export_onnx(est.model_, tmp_path / "fp32.onnx"), X,
+                              scores_with(est, est.model_, X), cands, tmp_path)
+    assert sorted(n for n, _, _ in ranked) == sorted(cands)
+    assert [(f, kl) for _, f, kl in ranked] == sorted((f, kl) for _, f, kl in ranked)  # fewest flips first
+    assert all(0 <= f <= len(X) and kl >= 0 for _, f, kl in ranked)
 
 
 @pytest.mark.slow
@@ -129,3 +131,131 @@ def test_stale_or_missing_int8_file_is_refused(int8_model: Path, tmp_path: Path)
     (stale / "model.int8.onnx").unlink()
     with pytest.raises(StanceError, match="model.int8.onnx is missing"):
         load_model(stale).quantize()
+
+
+def _trimmed(int8_model: Path, tmp_path: Path) -> Path:
+    """A copy of the model folder without its fp32 weights (as deployed with the int8 file only)."""
+    import shutil
+
+    folder = tmp_path / "int8-only"
+    shutil.copytree(int8_model, folder)
+    for f in [*folder.glob("*.safetensors"), *folder.glob("*/*.safetensors")]:
+        f.unlink()
+    return folder
+
+
+@pytest.mark.slow
+def test_quantize_never_reads_the_fp32_weights(int8_model: Path, tmp_path: Path) -> None:
+    """With a checked int8 file, --quantize works without the fp32 weights; the fp32 path then says why it cannot."""
+    from stance.models import load_model
+
+    folder = _trimmed(int8_model, tmp_path)
+    out, ref = tmp_path / "q.jsonl", tmp_path / "ref.jsonl"
+    args = [str(STATEMENTS), "--targets", f"{K},{T}", "--quantize", "--no-progress"]
+    res = CliRunner().invoke(app, ["predict", str(folder), *args, "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    CliRunner().invoke(app, ["predict", str(int8_model), *args, "-o", str(ref)])
+    got = [json.loads(line)["stance_scores"] for line in out.open(encoding="utf-8")]
+    want = [json.loads(line)["stance_scores"] for line in ref.open(encoding="utf-8")]
+    assert got == want
+    est = load_model(folder).estimator
+    assert "_model" not in vars(est)  # nothing read yet
+    with pytest.raises(StanceError, match="could not be loaded"):
+        est.predict_proba([{"text": "The islands are Russian.", "target": "Kuril sovereignty"}])
+
+
+@pytest.mark.slow
+def test_unverifiable_or_changed_int8_file_is_refused(int8_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import stance.models.quantize as q
+    from stance.models import load_model
+
+    folder = _trimmed(int8_model, tmp_path)
+    meta_path = folder / "stance_model.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    # weights gone and no sha256 of the int8 file itself: nothing left to check it by
+    bare = {**meta, "int8": {k: v for k, v in meta["int8"].items() if k != "int8_sha256"}}
+    meta_path.write_text(json.dumps(bare), encoding="utf-8")
+    with pytest.raises(StanceError, match="missing or unreadable"):
+        load_model(folder).quantize()
+    # the int8 file replaced after it was checked
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    with open(folder / "model.int8.onnx", "ab") as fh:
+        fh.write(b"\0")
+    with pytest.raises(StanceError, match="changed since"):
+        load_model(folder).quantize()
+    # unreadable fp32 weights (root reads any file, so the read error is simulated): the int8 sha256 decides
+    def unreadable(_: object) -> str:
+        raise PermissionError("model.safetensors")
+
+    monkeypatch.setattr(q, "weights_sha256", unreadable)
+    assert isinstance(load_model(int8_model).quantize().estimator.model_, q.OrtClassifier)
+
+
+@pytest.mark.slow
+def test_quantize_cli_records_the_check_and_the_lineage(int8_model: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from stance.lineage import fingerprint, read_lineage
+
+    folder = tmp_path / "m"
+    shutil.copytree(int8_model, folder)
+    pairs = tmp_path / "pairs.jsonl"
+    texts, _, _ = _pairs()
+    with pairs.open("w", encoding="utf-8") as fh:  # unlabelled: every statement x every target (ids or texts)
+        for text in texts[:12]:
+            for tgt in (K, T, "The US-Japan military alliance"):
+                fh.write(json.dumps({"text": text, "target": tgt}) + "\n")
+    res = CliRunner().invoke(app, ["quantize", str(folder), "--check-pairs", str(pairs), "--target", "0"])
+    assert res.exit_code == 0, res.output
+    record = json.loads((folder / "stance_model.json").read_text(encoding="utf-8"))["int8"]
+    assert record["check_pairs"] == 36 and record["check_data"] == [str(pairs)]
+    assert record["int8_sha256"].startswith("sha256:") and "model.safetensors" in record["weights_files"]
+    lineage = read_lineage(folder)
+    assert lineage.fingerprint == fingerprint(folder)  # rewritten after the folder changed
+    assert lineage.details["int8"]["fp32_layers"] == record["fp32_layers"]
+    assert any(i.get("role") == "int8 check" and i["path"] == str(pairs.resolve()) for i in lineage.inputs)
+    res = CliRunner().invoke(app, ["quantize", str(folder)])
+    assert res.exit_code == 1 and "--check-pairs" in res.output
+
+
+def test_choose_recheck_takes_the_smallest_margin_that_reaches_the_target() -> None:
+    from stance.models.quantize import choose_recheck
+
+    ref = np.array([[0.6, 0.4], [0.9, 0.1], [0.2, 0.8], [0.51, 0.49]])
+    p8 = np.array([[0.49, 0.51], [0.9, 0.1], [0.2, 0.8], [0.47, 0.53]])  # rows 0 and 3 flipped, int8 margins 0.02, 0.06
+    assert choose_recheck(ref, p8, 0.5) == (0.0, 0.5, 0.0)
+    tau, agree, share = choose_recheck(ref, p8, 0.75)
+    assert 0.02 < tau <= 0.0225 and agree == 0.75 and share == 0.25
+    tau, agree, share = choose_recheck(ref, p8, 1.0)
+    assert 0.06 < tau <= 0.0625 and agree == 1.0 and share == 0.5
+
+
+@pytest.mark.slow
+def test_near_ties_are_rescored_by_the_fp32_graph(int8_model: Path, tmp_path: Path) -> None:
+    from stance.models import load_model
+    from stance.models.quantize import OrtClassifier, export_onnx, file_sha256, scores_with
+
+    est = load_model(int8_model).estimator
+    texts, targets, _ = _pairs()
+    X = [{"text": a, "target": b} for a, b in zip(texts, targets)]
+    fp32 = export_onnx(est.model_, tmp_path / "fp32.onnx")
+    want = scores_with(est, est.model_, X)
+    every = OrtClassifier(int8_model / "model.int8.onnx", est.config_, recheck=(fp32, 1.0))  # every row is a near tie
+    assert np.abs(scores_with(est, every, X) - want).max() < 1e-5 and every.rechecked == every.rows == len(X)
+    none = OrtClassifier(int8_model / "model.int8.onnx", est.config_, recheck=(fp32, 1e-9))
+    assert np.abs(scores_with(est, none, X) - want).max() > 1e-5 and none.rechecked == 0
+    # recorded in the folder: loaded with the int8 file, refused when the fp32 graph changed
+    import shutil
+
+    folder = tmp_path / "m"
+    shutil.copytree(int8_model, folder)
+    shutil.copy(fp32, folder / "model.fp32.onnx")
+    meta = json.loads((folder / "stance_model.json").read_text(encoding="utf-8"))
+    meta["int8"]["recheck"] = {"file": "model.fp32.onnx", "sha256": file_sha256(fp32), "margin": 1.0, "share": 1.0}
+    (folder / "stance_model.json").write_text(json.dumps(meta), encoding="utf-8")
+    q = load_model(folder).quantize()
+    assert np.abs(q.predict_proba(X) - want).max() < 1e-5
+    with open(folder / "model.fp32.onnx", "ab") as fh:
+        fh.write(b"\0")
+    with pytest.raises(StanceError, match="changed"):
+        load_model(folder).quantize()

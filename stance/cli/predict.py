@@ -36,7 +36,7 @@ def predict_command(
     chunk_size: int = typer.Option(10_000, "--chunk-size", min=1, help="Statements per read-score-write step."),
     split: Optional[str] = typer.Option(None, "--split", help="Dataset input: predict this split only."),
     text_field: str = typer.Option("text", "--text-field", help="Field holding the statement text."),
-    quantize: bool = typer.Option(False, "--quantize", help="Run a transformer model with int8 weights: the ONNX Runtime model saved by `stance quantize DIR` (its agreement with fp32 is recorded there), else torch dynamic int8 at load time. Faster; some labels change."),
+    quantize: bool = typer.Option(False, "--quantize", help="Run a transformer model in int8: the ONNX Runtime file `stance quantize DIR` saved and checked (its label agreement with fp32 is recorded in stance_model.json; the fp32 weights are then not loaded), else torch int8 made at load time (slower to start, more labels change). Faster; some labels change."),
     progress: Optional[bool] = PROGRESS_OPTION,
     engine: str = typer.Option("local", "--engine", help="local (this process) or ray (Ray Data; OUTPUT becomes a "
                                                          "folder of JSONL or Parquet shards)."),

@@ -494,7 +494,7 @@ class TransformerStanceClassifier(ClassifierMixin, BaseEstimator):
         """Switch to int8: the folder's saved ``model.int8.onnx`` (``stance quantize``), else torch dynamic int8."""
         from stance.models.quantize import quantize_estimator
 
-        if not hasattr(self, "model_"):
+        if not self._has_model():  # not hasattr(self, "model_"): that would read the fp32 weights
             from sklearn.exceptions import NotFittedError
 
             raise NotFittedError("this TransformerStanceClassifier is not fitted yet; call fit first")
@@ -545,9 +545,16 @@ class TransformerStanceClassifier(ClassifierMixin, BaseEstimator):
 
     @classmethod
     def load(cls, model_dir: str | os.PathLike[str], params: dict[str, Any] | None = None) -> TransformerStanceClassifier:
-        """Load a folder written by :meth:`save` (or by the earlier [CLS] recipe)."""
+        """Load a folder written by :meth:`save` (or by the earlier [CLS] recipe).
+
+        In a folder with a saved int8 model (``stance quantize``) the fp32 torch weights are read
+        on first use of :attr:`model_`, so ``--quantize`` never loads them (nor imports
+        sentence-transformers): about 1 s of a 50-pair run (docs/notes/int8.md).
+        """
         _import_torch()
-        from transformers import AutoTokenizer
+        from transformers import AutoConfig, AutoTokenizer
+
+        from stance.models.quantize import INT8_FILE
 
         model_dir = Path(model_dir)
         if not (model_dir / "config.json").is_file():
@@ -556,18 +563,49 @@ class TransformerStanceClassifier(ClassifierMixin, BaseEstimator):
         est = cls(**{k: v for k, v in (params or {}).items() if k in names})
         est.progress = False
         est.tokenizer_ = AutoTokenizer.from_pretrained(model_dir)
-        if (model_dir / "modules.json").is_file():
-            est._load_sentence_transformer(model_dir)
-        else:
-            from transformers import AutoModelForSequenceClassification
-
-            est.model_ = AutoModelForSequenceClassification.from_pretrained(model_dir)
-            est.legacy_ = True
-        est.model_.eval()
         est.model_dir_ = model_dir  # where quantize() looks for the saved int8 model
-        id2label = est.model_.config.id2label
+        est.config_ = AutoConfig.from_pretrained(model_dir)
+        est.legacy_ = not (model_dir / "modules.json").is_file()
+        if (model_dir / INT8_FILE).is_file():
+            est._fp32_pending = model_dir
+        else:
+            est._load_fp32(model_dir)
+        id2label = est.config_.id2label
         est.classes_ = np.asarray([id2label[i] for i in range(len(id2label))], dtype=object)
         return est
+
+    @property
+    def model_(self) -> Any:
+        """The torch model; read from the folder on first use when :meth:`load` deferred it."""
+        if "_model" not in self.__dict__:
+            pending = self.__dict__.get("_fp32_pending")
+            if pending is None:
+                raise AttributeError("model_")
+            try:
+                self._load_fp32(pending)
+            except StanceError:
+                raise
+            except Exception as exc:  # as load_model words a damaged folder
+                raise StanceError(f"model {pending} could not be loaded ({type(exc).__name__}: {str(exc)[:200]})",
+                                  hint="the folder looks damaged or incomplete; copy it again or retrain it") from None
+        return self.__dict__["_model"]
+
+    @model_.setter
+    def model_(self, value: Any) -> None:
+        self.__dict__.pop("_fp32_pending", None)
+        self.__dict__["_model"] = value
+
+    def _has_model(self) -> bool:
+        return "_model" in self.__dict__ or "_fp32_pending" in self.__dict__
+
+    def _load_fp32(self, model_dir: Path) -> None:
+        if self.legacy_:
+            from transformers import AutoModelForSequenceClassification
+
+            self.model_ = AutoModelForSequenceClassification.from_pretrained(model_dir)
+        else:
+            self._load_sentence_transformer(model_dir)
+        self.model_.eval()
 
     def _load_sentence_transformer(self, model_dir: Path) -> None:
         import warnings
