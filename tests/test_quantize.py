@@ -259,3 +259,35 @@ def test_near_ties_are_rescored_by_the_fp32_graph(int8_model: Path, tmp_path: Pa
         fh.write(b"\0")
     with pytest.raises(StanceError, match="changed"):
         load_model(folder).quantize()
+
+
+def test_score_pairs_rescores_the_near_ties_of_every_batch_together(int8_model: Path, tmp_path: Path) -> None:
+    """The near ties of many small batches are rescored at the end, with the same result as batch by batch."""
+    from stance.models import load_model
+    from stance.models.quantize import OrtClassifier, export_onnx, margins, scores_with
+
+    est = load_model(int8_model).estimator
+    est.set_params(eval_batch_size=4)  # many batches, a few near ties in each
+    texts, targets, _ = _pairs()
+    X = [{"text": a, "target": b} for a, b in zip(texts, targets)]
+    fp32 = export_onnx(est.model_, tmp_path / "fp32.onnx")
+    want32 = scores_with(est, est.model_, X)
+    p8 = scores_with(est, OrtClassifier(int8_model / "model.int8.onnx", est.config_), X)
+    tau = float(np.median(margins(p8)))
+    near = margins(p8) < tau
+    assert 0 < near.sum() < len(X)
+    model = OrtClassifier(int8_model / "model.int8.onnx", est.config_, recheck=(fp32, tau))
+    calls: list[int] = []
+    session = model.fp32
+
+    class Counting:  # counts the fp32 graph's runs and their rows
+        def run(self, names, feed):  # noqa: ANN001, ANN202
+            calls.append(len(next(iter(feed.values()))))
+            return session.run(names, feed)
+
+    model.fp32 = Counting()
+    got = scores_with(est, model, X)
+    assert model.rechecked == int(near.sum()) and model.rows == len(X)
+    assert len(calls) == -(-int(near.sum()) // 4) and sum(calls) == int(near.sum())  # full batches of 4
+    assert np.abs(got[near] - want32[near]).max() < 1e-5
+    assert np.abs(got[~near] - p8[~near]).max() < 1e-6

@@ -157,6 +157,10 @@ def score_pairs(
     # Stable sort: ties keep input order, so results are deterministic run to run.
     order = np.argsort(lengths, kind="stable")
     out: np.ndarray | None = None
+    # An int8 model with an fp32 recheck (stance.models.quantize.OrtClassifier): its near ties are
+    # collected over all batches and rescored in full batches at the end, not a few rows a batch.
+    near_ties = getattr(model, "near_ties", None)
+    pending: list[np.ndarray] = []
 
     bar = None
     if show_progress:
@@ -173,18 +177,38 @@ def score_pairs(
                 kwargs = {"input_ids": input_ids, "attention_mask": mask}
                 if type_tensor is not None:
                     kwargs["token_type_ids"] = type_tensor
-                logits = model(**kwargs).logits
+                logits = (model(**kwargs, recheck=False) if near_ties is not None else model(**kwargs)).logits
                 probs = torch.softmax(logits.float(), dim=-1).numpy()
                 if out is None:  # width from the model's actual output, not only its config
                     out = np.empty((n, probs.shape[1]), dtype=np.float32)
                 out[idx] = probs
+                if near_ties is not None:
+                    pending.append(idx[near_ties(probs)])
                 if bar is not None:
                     bar.update(len(idx))
+            if pending:
+                _rescore(model, np.concatenate(pending), all_ids, all_types if wants_types else None,
+                         pad_id, batch_size, out)
     finally:
         if bar is not None:
             bar.close()
     assert out is not None
     return out
+
+
+def _rescore(model: Any, rows: np.ndarray, all_ids: list[list[int]], all_types: list[list[int]] | None,
+             pad_id: int, batch_size: int, out: np.ndarray) -> None:
+    """Overwrite ``out[rows]`` with ``model.rescore``'s probabilities, in full batches (rows in length order)."""
+    import torch
+
+    for start in range(0, len(rows), batch_size):
+        idx = rows[start : start + batch_size]
+        types = [all_types[i] for i in idx] if all_types is not None else None
+        input_ids, mask, type_tensor = _pad_batch([all_ids[i] for i in idx], types, pad_id)
+        kwargs = {"input_ids": input_ids, "attention_mask": mask}
+        if type_tensor is not None:
+            kwargs["token_type_ids"] = type_tensor
+        out[idx] = torch.softmax(model.rescore(**kwargs).logits.float(), dim=-1).numpy()
 
 
 def _forward_args(model: Any) -> set[str]:

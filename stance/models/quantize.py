@@ -229,14 +229,18 @@ class OrtClassifier:
         """No-op (kept for ``score_pairs``)."""
         return self
 
-    def forward(self, **inputs: Any) -> Any:
-        """Logits for one padded batch of torch int64 tensors (near ties from the fp32 graph when set)."""
+    def forward(self, recheck: bool = True, **inputs: Any) -> Any:
+        """Logits for one padded batch of torch int64 tensors (near ties from the fp32 graph when set).
+
+        ``recheck=False`` leaves the near ties to the caller, which collects them over many
+        batches and rescores them in full batches with :meth:`rescore` (``score_pairs`` does).
+        """
         import torch
 
         feed = {k: v.numpy() for k, v in inputs.items() if k in self._stance_forward_args}
         (logits,) = self.session.run(["logits"], feed)
         self.rows += len(logits)
-        if self.fp32 is not None:
+        if self.fp32 is not None and recheck:
             near = np.flatnonzero(softmax_margins(logits) < self.recheck_margin)
             if len(near):
                 (logits[near],) = self.fp32.run(["logits"], {k: v[near] for k, v in feed.items()})
@@ -244,6 +248,22 @@ class OrtClassifier:
         return SimpleNamespace(logits=torch.from_numpy(logits))
 
     __call__ = forward
+
+    def near_ties(self, probs: np.ndarray) -> np.ndarray:
+        """Positions of the rows of ``probs`` (int8 probabilities) that the fp32 graph must rescore."""
+        if self.fp32 is None:
+            return np.zeros(0, dtype=np.int64)
+        return np.flatnonzero(margins(probs) < self.recheck_margin)
+
+    def rescore(self, **inputs: Any) -> Any:
+        """fp32 logits for one padded batch (the near ties :meth:`near_ties` picked)."""
+        import torch
+
+        assert self.fp32 is not None
+        feed = {k: v.numpy() for k, v in inputs.items() if k in self._stance_forward_args}
+        (logits,) = self.fp32.run(["logits"], feed)
+        self.rechecked += len(logits)
+        return SimpleNamespace(logits=torch.from_numpy(logits))
 
 
 def saved_int8(model_dir: str | os.PathLike[str], metadata: dict[str, Any]) -> Path | None:
