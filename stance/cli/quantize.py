@@ -22,7 +22,7 @@ def quantize_command(
     max_fp32_layers: int = typer.Option(0, "--max-fp32-layers", help="Try keeping up to this many Linear layers in fp32, ranked by the label flips each one causes (each costs about 3 % of the speed and, on the demo MiniLM, removed an eighth of the flips at most)."),
     recheck: bool = typer.Option(True, "--recheck/--no-recheck", help="When int8 alone misses --target: keep the fp32 graph too and rescore near ties with it (the smallest margin that reaches --target on the check pairs)."),
 ) -> None:
-    """Write MODEL_DIR/model.int8.onnx (ONNX Runtime int8, the layers that flip most labels kept fp32); `stance predict --quantize` then uses it.
+    """Write MODEL_DIR/model.int8.onnx (ONNX Runtime int8; near ties rescored by the fp32 graph when int8 alone misses --target); `stance predict --quantize` then uses it.
 
     Label agreement needs no gold labels, so check on many pairs: 1 % of 230 pairs is two labels.
     With --max-fp32-layers, ranking the layers runs the int8 model once per Linear layer (minutes).
