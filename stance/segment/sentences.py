@@ -178,12 +178,7 @@ def _window_spans(text: str) -> list[tuple[int, int]]:
         text: A whole document.
 
     Returns:
-        ``(start, end)`` character offsets, in order.
-
-    Example:
-        >>> t = "Art. 107 says so. Mr Abe agreed."
-        >>> [t[s:e] for s, e in sentence_spans(t)]
-        ['Art. 107 says so.', 'Mr Abe agreed.']
+        ``(start, end)`` character offsets, in order (:func:`sentence_spans` shows an example).
     """
     import blingfire  # imported here: keeps `import stance` light
 
