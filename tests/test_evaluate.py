@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from stance.cli import app
-from stance.config import TrainConfig
+from stance.config import TfidfParams, TrainConfig
 from stance.errors import StanceError
 from stance.evaluation import classification_metrics, evaluate, expected_calibration_error
 from stance.training import train
@@ -101,3 +101,93 @@ def test_schema_mismatch_refused(trained: tuple[Path, Path], tmp_path: Path) -> 
     with pytest.raises(StanceError, match="label schema version '3'"):
         evaluate(model, data, tmp_path / "r")
     assert json.loads(meta_path.read_text())["schema_version"] == "1"
+
+
+# --------------------------------------------------------------------------- bootstrap intervals
+
+LABELS = ["None", "Favor", "Against"]
+
+
+def _noisy(n: int, keep: float, seed: int) -> tuple[list[str], list[str]]:
+    rng = np.random.default_rng(seed)
+    gold = rng.choice(LABELS, n, p=[0.7, 0.15, 0.15])
+    pred = np.where(rng.random(n) < keep, gold, rng.choice(LABELS, n))
+    return gold.tolist(), pred.tolist()
+
+
+def test_bootstrap_scores_use_the_definitions_of_classification_metrics() -> None:
+    from stance.evaluation import _codes, _scores
+
+    gold, pred = _noisy(300, 0.6, 1)
+    pred[:5] = ["Neutral"] * 5  # a label outside the set counts as wrong, as it does for scikit-learn
+    pred = [p if p != "Against" else "None" for p in pred]  # a class never predicted: F1 0
+    m = classification_metrics(gold, pred, LABELS)
+    scores = _scores(_codes(gold, LABELS), _codes(pred, LABELS), 3, [1, 2])
+    assert scores == pytest.approx([m["macro_f1"], m["accuracy"], m["semeval_score"]], abs=1e-4)
+
+
+def test_bootstrap_intervals_are_seeded_and_hold_the_point_estimate() -> None:
+    from stance.evaluation import bootstrap_intervals
+
+    gold, pred = _noisy(400, 0.7, 2)
+    first = bootstrap_intervals(gold, pred, LABELS, resamples=300, seed=5)
+    assert first == bootstrap_intervals(gold, pred, LABELS, resamples=300, seed=5)
+    assert first != bootstrap_intervals(gold, pred, LABELS, resamples=300, seed=6)
+    point = classification_metrics(gold, pred, LABELS)
+    for key in ("macro_f1", "accuracy", "semeval_score"):
+        low, high = first["intervals"][key]
+        assert low < point[key] < high
+    assert first["unit"] == "row" and first["n_units"] == 400
+    assert bootstrap_intervals(gold[:1], pred[:1], LABELS) is None  # one unit: no interval
+
+
+def test_bootstrap_draws_the_pairs_of_one_statement_together() -> None:
+    from stance.evaluation import bootstrap_intervals
+
+    # Each statement's five target pairs agree perfectly here: 400 rows carry the information of
+    # 80. Resampling rows would give an interval as narrow as for 400 independent rows.
+    gold, pred = _noisy(80, 0.7, 3)
+    gold5, pred5 = [g for g in gold for _ in range(5)], [p for p in pred for _ in range(5)]
+    groups = [i // 5 for i in range(400)]
+    by_row = bootstrap_intervals(gold5, pred5, LABELS, resamples=400)["intervals"]["accuracy"]
+    by_statement = bootstrap_intervals(gold5, pred5, LABELS, groups=groups, resamples=400)
+    alone = bootstrap_intervals(gold, pred, LABELS, resamples=400)["intervals"]["accuracy"]
+    width = by_statement["intervals"]["accuracy"][1] - by_statement["intervals"]["accuracy"][0]
+    assert by_statement["unit"] == "statement" and by_statement["n_units"] == 80
+    assert width > 1.8 * (by_row[1] - by_row[0])
+    assert width == pytest.approx(alone[1] - alone[0], abs=0.03)
+
+
+def test_bootstrap_difference_of_two_models() -> None:
+    from stance.evaluation import bootstrap_intervals
+
+    gold, better = _noisy(500, 0.8, 4)
+    _, worse = _noisy(500, 0.4, 4)
+    worse = [g if w == g and i % 3 else w for i, (g, w) in enumerate(zip(gold, worse))]
+    out = bootstrap_intervals(gold, better, LABELS, against=worse, resamples=300)
+    d = out["difference"]["macro_f1"]
+    m_better, m_worse = (classification_metrics(gold, p, LABELS)["macro_f1"] for p in (better, worse))
+    assert d["value"] == pytest.approx(m_better - m_worse, abs=2e-4)
+    assert 0 < d["interval"][0] < d["value"] < d["interval"][1] and d["share_better"] == 1.0
+    same = bootstrap_intervals(gold, better, LABELS, against=better, resamples=100)["difference"]["macro_f1"]
+    assert same == {"value": 0.0, "interval": [0.0, 0.0], "share_better": 0.0}
+
+
+def test_evaluate_against_another_model(trained: tuple[Path, Path], tmp_path: Path) -> None:
+    model, data = trained
+    other = train(data, tmp_path / "other", config=TrainConfig(model="tfidf", task="joint", seed=7,
+                                                              params=TfidfParams(C=0.01, select="none"))).model_dir
+    result = runner.invoke(app, ["evaluate", str(model), str(data), "-o", str(tmp_path / "r"), "--split", "validation",
+                                 "--against", str(other), "--resamples", "200"])
+    assert result.exit_code == 0, result.output
+    assert "95 % interval" in result.stdout and f"against {other}" in result.stdout
+    metrics = json.loads((tmp_path / "r" / "metrics.json").read_text())
+    assert metrics["against"]["model_dir"] == str(other) and "macro_f1" in metrics["against"]
+    assert metrics["bootstrap"]["unit"] == "statement" and metrics["bootstrap"]["resamples"] == 200
+    assert set(metrics["bootstrap"]["difference"]) == {"macro_f1", "accuracy", "semeval_score"}
+    assert "## Against another model" in (tmp_path / "r" / "report.md").read_text()
+    role = train(data, tmp_path / "role", config=TrainConfig(model="tfidf", task="role")).model_dir
+    result = runner.invoke(app, ["evaluate", str(model), str(data), "-o", str(tmp_path / "r2"), "--against", str(role)])
+    assert result.exit_code == 1 and "trained for the 'role' task" in result.stderr
+    no_ci = evaluate(model, data, tmp_path / "r3", resamples=0).metrics
+    assert "bootstrap" not in no_ci

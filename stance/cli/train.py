@@ -68,15 +68,29 @@ def evaluate_command(
     data_dir: Path = typer.Argument(..., help="Dataset folder written by `stance dataset`."),
     output: Path = typer.Option(..., "--output", "-o", help="Report folder (metrics.json, PNGs, report.md)."),
     split: str = typer.Option("test", "--split", "-s", help="Dataset split to evaluate on."),
+    against: Optional[Path] = typer.Option(
+        None, "--against", help="A second model folder (same task) scored on the same rows: both figures and "
+        "the paired bootstrap interval of the difference."),
+    resamples: int = typer.Option(1000, "--resamples", min=0,
+                                  help="Bootstrap resamples of statements for the 95 % intervals (0: none)."),
     progress: Optional[bool] = PROGRESS_OPTION,
 ) -> None:
     """Evaluate a trained model on a dataset split and write metrics, plots and a report."""
     from stance.evaluation import evaluate
 
-    result = evaluate(model_dir, data_dir, output, split=split, progress=progress_enabled(progress))
+    result = evaluate(model_dir, data_dir, output, split=split, progress=progress_enabled(progress),
+                      against=against, resamples=resamples)
     m = result.metrics
-    line = (f"task '{m['task']}' on split '{m['split']}' ({m['n']} pairs): macro-F1 {m['macro_f1']:.3f}, "
-            f"accuracy {m['accuracy']:.3f}")
+    ci = ((m.get("bootstrap") or {}).get("intervals") or {}).get("macro_f1")
+    line = (f"task '{m['task']}' on split '{m['split']}' ({m['n']} pairs): macro-F1 {m['macro_f1']:.3f}"
+            + (f" (95 % interval {ci[0]:.3f} to {ci[1]:.3f})" if ci else "") + f", accuracy {m['accuracy']:.3f}")
     if m.get("semeval_score") is not None:
         line += f", SemEval score {m['semeval_score']:.3f}"
     typer.echo(f"{line} → {result.report_dir / 'report.md'}")
+    if m.get("against"):
+        d = ((m.get("bootstrap") or {}).get("difference") or {}).get("macro_f1")
+        text = f"against {m['against']['model_dir']}: macro-F1 {m['against']['macro_f1']:.3f}"
+        if d:
+            text += (f"; difference {d['value']:+.3f} (95 % interval {d['interval'][0]:+.3f} to {d['interval'][1]:+.3f};"
+                     f" this model higher in {100 * d['share_better']:.0f} % of resamples)")
+        typer.echo(text)
