@@ -229,17 +229,24 @@ def _models(run: _Run, transformer_config: Path) -> None:
     from stance.training import train
 
     data = run.paths["dataset"]
+    against: Path | None = None  # the transformer is compared with the TF-IDF model on the same rows
     for kind, conf in (("tfidf", _config(run.root, "tfidf.yaml")), ("transformer", load_config(transformer_config))):
         model_dir = run.out / "models" / kind
         report_dir = run.out / "reports" / kind
         run.steps.run(f"train_{kind}", f"training the {kind} model (joint setting: None/Favor/Against)",
                       lambda c=conf, m=model_dir: train(data, m, config=c, progress=run.progress))
         ev = run.steps.run(f"evaluate_{kind}", f"evaluating the {kind} model on the test split",
-                           lambda m=model_dir, r=report_dir: evaluate(m, data, r, progress=run.progress))
+                           lambda m=model_dir, r=report_dir, a=against: evaluate(m, data, r, progress=run.progress,
+                                                                                 against=a))
         run.paths[f"model_{kind}"] = model_dir
         run.paths[f"report_{kind}"] = report_dir / "report.md"
+        boot = ev.metrics.get("bootstrap") or {}
         run.result.scores[kind] = {k: ev.metrics.get(k)
                                    for k in ("n", "macro_f1", "semeval_score", "accuracy", "expected_calibration_error")}
+        run.result.scores[kind]["macro_f1_interval"] = (boot.get("intervals") or {}).get("macro_f1")
+        if boot.get("difference"):
+            run.result.scores[kind]["against_tfidf"] = boot["difference"]["macro_f1"]
+        against = model_dir
 
 
 def _predict(run: _Run) -> None:

@@ -68,6 +68,9 @@ def test_demo_without_studio(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     _check_outputs(out)
     assert "Summary" in result.output and "macro-F1" in result.output
+    assert "transformer − tfidf, macro-F1:" in result.output  # the paired comparison, with its interval
+    metrics = json.loads((out / "reports" / "transformer" / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["against"]["model_dir"] == str(out / "models" / "tfidf")
     assert "Label Studio:" not in result.output
 
 

@@ -48,10 +48,17 @@ def demo_command(
                f"labelled statement-target pairs {c['pairs']} (splits {c['splits']})")
     typer.echo(f"  human agreement, stance: {_agreement_line(r.agreement, 'stance')}")
     typer.echo(f"  human agreement, role:   {_agreement_line(r.agreement, 'role')}")
-    typer.echo(f"  {'model':<12} {'n':>5} {'macro-F1':>9} {'SemEval F':>10} {'accuracy':>9} {'ECE':>6}")
+    typer.echo(f"  {'model':<12} {'n':>5} {'macro-F1':>9} {'95 % interval':>15} {'SemEval F':>10} {'accuracy':>9} {'ECE':>6}")
     for kind, s in r.scores.items():
-        typer.echo(f"  {kind:<12} {_f(s.get('n')):>5} {_f(s.get('macro_f1')):>9} {_f(s.get('semeval_score')):>10} "
-                   f"{_f(s.get('accuracy')):>9} {_f(s.get('expected_calibration_error')):>6}")
+        ci = s.get("macro_f1_interval")
+        ci_text = f"{ci[0]:.3f}–{ci[1]:.3f}" if ci else "–"
+        typer.echo(f"  {kind:<12} {_f(s.get('n')):>5} {_f(s.get('macro_f1')):>9} {ci_text:>15} "
+                   f"{_f(s.get('semeval_score')):>10} {_f(s.get('accuracy')):>9} {_f(s.get('expected_calibration_error')):>6}")
+    for kind, s in r.scores.items():
+        d = s.get("against_tfidf")
+        if d:
+            typer.echo(f"  {kind} − tfidf, macro-F1: {d['value']:+.3f} (95 % interval {d['interval'][0]:+.3f} to "
+                       f"{d['interval'][1]:+.3f}, paired bootstrap over test statements)")
     typer.echo(f"  predictions: {c['predictions']} rows (every statement × every target)")
     typer.echo("")
     typer.echo("Wrote:")
