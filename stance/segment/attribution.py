@@ -1017,6 +1017,19 @@ _LEADING_CONJUNCTION = re.compile(
 )
 
 
+# The sentence's full stop read into a name ('"...," said Mayor Elena Ruiz.' → "Elena Ruiz."); initials and
+# abbreviations keep theirs ("John F.", "U.S.", "Acme Inc.", "Tom Hale Jr.").
+_KEEPS_FULL_STOP = re.compile(r"(?:^|\s)(?:(?:[A-Za-z]\.)+|Jr\.|Sr\.|Inc\.|Co\.|Corp\.|Ltd\.|Bros\.|Esq\.|St\.)$")
+
+
+def _tidy_holder(holder: str) -> str:
+    """A quoted holder without a leading conjunction or the sentence's full stop."""
+    holder = _LEADING_CONJUNCTION.sub("", holder) or holder  # "Although Petrakis" → "Petrakis"
+    if holder.endswith(".") and not _KEEPS_FULL_STOP.search(holder):
+        holder = holder[:-1].rstrip() or holder
+    return holder
+
+
 def finish_attribution(text: str, statements: Sequence[Any]) -> None:
     """The last step of segmentation: parse-based news attribution, then every ``holder_id``.
 
@@ -1027,5 +1040,5 @@ def finish_attribution(text: str, statements: Sequence[Any]) -> None:
     attribute_news(text, statements, parse=attribution_mode() == "parser")
     for s in statements:
         if s.holder_type == "quoted" and s.holder:
-            s.holder = _LEADING_CONJUNCTION.sub("", s.holder) or s.holder  # "Although Petrakis" → "Petrakis"
+            s.holder = _tidy_holder(s.holder)
         s.holder_id = holder_id(s.holder, s.holder_type)

@@ -1,0 +1,43 @@
+"""A quoted holder never carries the full stop of the sentence it was read from."""
+
+from __future__ import annotations
+
+import pytest
+
+from stance.segment import segment_document
+from stance.segment.attribution import _tidy_holder
+from stance.segment.documents import Document
+
+REPORT = """Library board approves longer weekend hours
+
+By Jonah Castell
+
+ELMWOOD — The library board voted on Monday to keep the main branch open until 8 p.m. on Saturdays.
+
+"Families asked for this in every survey we ran," said board chair Miriam Okonkwo. "Now they have it."
+
+Some staff were wary of the change. "We need two more people to cover those shifts," said Devon Price.
+
+The new hours start next month.
+"""
+
+
+def test_said_name_at_the_end_of_a_sentence_gives_the_name_without_its_full_stop() -> None:
+    doc = Document(doc_id="library", text=REPORT, source_path="library.txt")
+    holders = {s.text: s.holder for s in segment_document(doc).statements}
+    assert holders['"Families asked for this in every survey we ran," said board chair Miriam Okonkwo.'] == "Miriam Okonkwo"
+    assert holders['"Now they have it."'] == "Miriam Okonkwo"
+    assert holders['"We need two more people to cover those shifts," said Devon Price.'] == "Devon Price"
+
+
+@pytest.mark.parametrize(("raw", "tidy"), [
+    ("Miriam Okonkwo.", "Miriam Okonkwo"),
+    ("Although Devon Price", "Devon Price"),
+    ("John F.", "John F."),
+    ("U.S.", "U.S."),
+    ("Acme Inc.", "Acme Inc."),
+    ("Tom Hale Jr.", "Tom Hale Jr."),
+    ("the mayor", "the mayor"),
+])
+def test_tidy_holder_keeps_initials_and_abbreviations(raw: str, tidy: str) -> None:
+    assert _tidy_holder(raw) == tidy
