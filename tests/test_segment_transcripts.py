@@ -150,3 +150,17 @@ def test_speaker_accuracy_helper_on_the_debate_fixture(docs: dict[str, Segmented
     wrong = [{**s.to_dict(), "speaker": "Ellen Harper"} for s in seg.statements]
     assert speaker_accuracy(wrong, seg.document.text)[0] < counted
     assert title_only([{"text": "Mr."}, {"text": "No."}]) == ["Mr."]
+
+
+INTERVIEWS = Path(__file__).resolve().parent / "data" / "segment" / "interviews"
+
+
+def test_answers_of_an_interview_that_names_one_person_are_theirs() -> None:
+    segs = {seg.document.doc_id: seg for seg in iter_segmented([INTERVIEWS])}
+    harbour = _speakers(segs["harbour"])
+    assert ("Ingrid Vold", "Not yet.") in harbour and ("Ingrid Vold", "A lifeline is not a business.") in harbour
+    assert ("Q", "Do you?") in harbour  # the questions stay the interviewer's
+    ids = {s.holder_id for s in segs["harbour"].statements if s.speaker == "Ingrid Vold"}
+    assert ids == {"person:vold/ing"}
+    # Two people named: whose answer it is cannot be told, so the label stays.
+    assert ("A", "If the state pays its share, yes.") in _speakers(segs["two_guests"])

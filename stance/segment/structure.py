@@ -30,7 +30,15 @@ from dataclasses import dataclass, field
 
 from stance.segment.clean import CleaningConfig, ends_like_sentence, is_bullet_only, word_count
 from stance.segment.holders import attribution_line, clean_name, title_speaker
-from stance.segment.transcripts import TurnLabel, resolve_speaker_names, stage_directions, turn_label
+from stance.segment.holder_ids import person_tokens
+from stance.segment.transcripts import (
+    ANSWER_LABELS,
+    TurnLabel,
+    interviewee,
+    resolve_speaker_names,
+    stage_directions,
+    turn_label,
+)
 
 __all__ = ["Block", "Layout", "Paragraph", "analyze", "split_paragraphs"]
 
@@ -516,6 +524,11 @@ class _Analysis:
         if not layout.speakers:
             return
         names = resolve_speaker_names(self.text, [name for name, _, _ in layout.speakers])
+        answers = {name for name, _, _ in layout.speakers if name.lower().strip(". ") in ANSWER_LABELS}
+        turns = [b.start for b in layout.blocks if b.section == "turn"]
+        person = interviewee(self.text[: min(turns)], lambda n: person_tokens(n) is not None) if answers and turns else None
+        if person:  # "A:" answers in an interview that names one person: theirs
+            names.update({name: person for name in answers})
         for block in layout.blocks:
             if block.section == "turn" and block.turn != -1 and block.speaker in names:
                 block.speaker_label = block.speaker

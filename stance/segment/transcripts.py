@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 __all__ = [
@@ -339,3 +339,63 @@ def _resolve_surnames(text: str, pending: dict[str, list[str]], out: dict[str, s
                 out[label] = " ".join([*(t.capitalize() for t in tokens[:-1]), spelled])
             else:
                 out[label] = " ".join(t.capitalize() for t in tokens)
+
+
+#: Role labels of the one who answers in an interview ("A:", "Answer:").
+ANSWER_LABELS = frozenset({"a", "answer"})
+_PROSE_NAME = re.compile(r"\b[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)?(?:[ \t]+(?:[A-Z]\.[ \t]+)?[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)?){1,2}\b")
+_BYLINE = re.compile(r"^\s*(?:By|Interview by|Interviewed by|Reporting by)\s+.*$", re.MULTILINE | re.IGNORECASE)
+
+
+def interviewee(intro: str, is_person: Callable[[str], bool]) -> str | None:
+    """The one person an interview's title and introduction name: the speaker of its answers.
+
+    An interview written as "Q:" / "A:" turns names the person who answers in its title or
+    introduction ("an interview with trade envoy Harriet Solberg"). When exactly one person is
+    named there (bylines left out: the interviewer is not the one answering), the answers are
+    theirs; with none or several, the label stays.
+
+    Args:
+        intro: The text before the first turn (title, standfirst, introduction).
+        is_person: Whether a capitalised phrase is a person's name (not an organisation or a place).
+
+    Returns:
+        The fullest form of that person's name, or ``None``.
+
+    Example:
+        >>> interviewee("Taxes: an interview with Mayor Lena Dahl\\n\\nDahl took office in May.", lambda n: True)
+        'Lena Dahl'
+    """
+    # Bylines name the interviewer; a line in headline case makes names of any capitalised words.
+    lines = [ln for ln in _BYLINE.sub("", intro).splitlines() if not _headline_case(ln)]
+    text = "\n".join(lines)
+    forms: dict[str, list[str]] = {}
+    evidence = False
+    for m in _PROSE_NAME.finditer(text):
+        tokens = _strip_titles(m.group(0).split())
+        if len(tokens) < 2 or not is_person(" ".join(tokens)):
+            continue
+        forms.setdefault(tokens[-1].lower(), []).append(" ".join(tokens))
+        evidence = evidence or _person_evidence(text, m, titled=len(tokens) < len(m.group(0).split()))
+    if not evidence or len(forms) != 1:
+        return None  # no sign that the name is a person's ("... of Norvik Steel"), or several people
+    return max(next(iter(forms.values())), key=len)
+
+
+_ROLE_BEFORE = re.compile(r"\b(?:envoy|minister|president|chief|executive|director|mayor|governor|senator|spokes\w+|"
+                          r"ambassador|adviser|advisor|economist|professor|author|writer|activist|founder|chair\w*|"
+                          r"leader|secretary|commissioner|candidate|expert|analyst|head|coach|judge|lawyer|official)\s*$",
+                          re.IGNORECASE)
+_PRONOUN = re.compile(r"\b(?:he|she|him|her|his|hers|himself|herself)\b", re.IGNORECASE)
+
+
+def _person_evidence(text: str, m: re.Match[str], *, titled: bool) -> bool:
+    """A title in the name, a role word right before it, or a personal pronoun after it."""
+    return titled or bool(_ROLE_BEFORE.search(text, max(0, m.start() - 40), m.start())) or bool(
+        _PRONOUN.search(text, m.end()))
+
+
+def _headline_case(line: str) -> bool:
+    words = [w for w in re.findall(r"[A-Za-z][\w'’-]*", line) if len(w) > 3]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
+
