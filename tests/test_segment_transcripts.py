@@ -164,3 +164,20 @@ def test_answers_of_an_interview_that_names_one_person_are_theirs() -> None:
     assert ids == {"person:vold/ing"}
     # Two people named: whose answer it is cannot be told, so the label stays.
     assert ("A", "If the state pays its share, yes.") in _speakers(segs["two_guests"])
+
+
+THREADS = Path(__file__).resolve().parent / "data" / "segment" / "threads"
+
+
+def test_comment_author_lines_make_a_thread_of_commenters() -> None:
+    segs = {seg.document.doc_id: seg for seg in iter_segmented([THREADS])}
+    comments = [s for s in segs["forum"].statements if s.section == "comment"]
+    assert [(s.holder, s.holder_type, s.comment_id) for s in comments][::2] == [
+        ("swim_mom_77", "commenter", "1"), ("Carl Dunmore", "commenter", "2"), ("lifeguard_jen", "commenter", "3")]
+    assert comments[0].comment_time == "June 4, 2024"
+    assert comments[-1].reply_to == "1"  # "@swim_mom_77 ..." answers the first comment
+    assert not any("Posted by" in s.text for s in segs["forum"].statements)
+    article = [s for s in segs["forum"].statements if s.section == "body"]
+    assert article and all(s.comment_id is None for s in article)
+    # One person's two letters in a news report are quotations, not a comment thread.
+    assert not any(s.section == "comment" for s in segs["letters"].statements)

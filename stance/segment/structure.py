@@ -62,6 +62,16 @@ _TIMESTAMP = (
     r"|[A-Z][a-z]+\s+\d{1,2},\s+\d{4},?\s+(?:at\s+)?\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?"
 )
 _AUTHOR_TIME = re.compile(rf"^(?P<indent>[ \t]*)(?P<author>\S.{{0,80}}?)\s+(?P<time>{_TIMESTAMP})\s*$")
+# A comment's author line in forum and comment-section exports: "mike_r wrote:", "Dana K. commented:",
+# "Posted by old_timer_88 on May 3, 2024". The author is a user name or one to three capitalised words,
+# so "In a letter, the mayor wrote:" in a news report is not one.
+_HANDLE = r"@?[\w.\-]{2,40}(?:\s[A-Z][\w.\-]*){0,2}"
+_AUTHOR_LINE = re.compile(
+    rf"^\s*(?:(?:Posted|Commented|Comment|Reply|Written)\s+by\s+(?P<by>{_HANDLE})(?:\s+(?:on|at)\s+(?P<time1>[^:]{{1,40}}))?"
+    rf"|(?P<author>{_HANDLE})\s+(?:wrote|writes|commented|comments|replied|replies|posted)"
+    rf"(?:\s+(?:on|at)\s+(?P<time2>[^:]{{1,40}}))?\s*:)\s*$"
+)
+_MENTION = re.compile(r"^\s*@(?P<name>[\w.\-]{2,40})")
 _SPACES = re.compile(r"\s+")
 _ALNUM = re.compile(r"\w")
 _NON_SPACE = re.compile(r"\S")
@@ -292,6 +302,7 @@ class _Analysis:
         self.status = tuple(config.comment_status_words)
         self.transcript = False
         self.has_heads = False
+        self.author_lines = False
 
     def _strip_markup(self, p: Paragraph) -> Paragraph:
         m = _MD_PREFIX.match(self.text, p.start, p.end)
@@ -334,8 +345,14 @@ class _Analysis:
         """Article paragraphs and comment-thread paragraphs (from the first comment header on)."""
         heads = [i for i, p in enumerate(self.paras) if _comment_header(self.line[p.index], self.status)]
         stamped = [i for i, p in enumerate(self.paras) if _AUTHOR_TIME.match(self.line[p.index])]
+        authored = [(i, _author_line(self.line[p.index])) for i, p in enumerate(self.paras)]
+        authored = [(i, a) for i, a in authored if a]
+        # Two authors at least: two "X wrote:" lines of one person may be a news report quoting letters.
+        self.author_lines = len({a[0] for _, a in authored}) >= 2
         self.has_heads = bool(heads)
-        start = heads[0] if heads else stamped[0] if len(stamped) >= 2 else len(self.paras)
+        starts = [heads[0]] if heads else [stamped[0]] if len(stamped) >= 2 else []
+        starts += [authored[0][0]] if self.author_lines else []
+        start = min(starts, default=len(self.paras))
         article = self.paras[:start]
         # A transcript has several turn labels; a single "Name: ..." line is a headline or a sentence.
         self.transcript = _is_transcript([tm for p in article if (tm := _turn_label(self.line[p.index]))])
@@ -540,8 +557,20 @@ class _Analysis:
         stack: list[tuple[int, str]] = []  # (indent, comment id)
         current: dict[str, str | None] | None = None
         counter = 0
+        last_by: dict[str, str] = {}  # author → their latest comment id, for "@author" replies
         for p in thread:
             t = self.line[p.index]
+            author = _author_line(t) if self.author_lines else None
+            if author:
+                counter += 1
+                current = {"comment_id": str(counter), "reply_to": None, "comment_author": author[0],
+                           "comment_time": author[1]}
+                last_by[author[0].lstrip("@").lower()] = str(counter)
+                self.remove(p, "comment_header")
+                continue
+            mention = _MENTION.match(t)
+            if mention and current is not None and current.get("reply_to") is None and self.author_lines:
+                current["reply_to"] = last_by.get(mention.group("name").lower())
             head = _comment_header(t, self.status)
             stamp = _AUTHOR_TIME.match(t)
             if head or (stamp and (current is None or current.get("comment_time") is not None or not self.has_heads)):
@@ -571,6 +600,15 @@ class _Analysis:
                 self.remove(p, "comment_orphan")
                 continue
             self.layout.blocks.append(Block(p.start, p.end, p.index, "comment", **current))
+
+
+def _author_line(line: str) -> tuple[str, str | None] | None:
+    """The author of a comment and its time, if given, from an author line ("mike_r wrote:"), or ``None``."""
+    m = _AUTHOR_LINE.match(line)
+    if not m:
+        return None
+    when = m.group("time1") or m.group("time2")
+    return (m.group("by") or m.group("author")).strip(), _normalise_time(when) if when else None
 
 
 def _is_transcript(labels: list[TurnLabel]) -> bool:
