@@ -410,7 +410,7 @@ def segment_document(document: Document, config: CleaningConfig | None = None) -
         "dateline": layout.dateline,
         "url": meta.get("url"),
     }
-    author = meta.get("author") or layout.source or metadata["source"] or "author"
+    author = meta.get("author") or layout.author or layout.source or metadata["source"] or "author"
     registry = PersonRegistry(text, layout.speakers)
     attributor = _Attributor(text, layout, registry, author)
     result = SegmentedDocument(document, metadata=metadata)

@@ -71,6 +71,11 @@ _AUTHOR_LINE = re.compile(
     rf"|(?P<author>{_HANDLE})\s+(?:wrote|writes|commented|comments|replied|replies|posted)"
     rf"(?:\s+(?:on|at)\s+(?P<time2>[^:]{{1,40}}))?\s*:)\s*$"
 )
+# A byline under the title: "By Dana Whitfield", "By Ana Ruiz and Tom Lee, Staff Writers", "BY JOHN DOE | The Courier".
+_BYLINE = re.compile(
+    r"^\s*(?:By|BY)\s+(?P<name>[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|and|&|de|van|von|da|del|la|le))*?)"
+    r"(?:\s*[,|—–]\s*[^.!?]{0,60})?\s*$"
+)
 _MENTION = re.compile(r"^\s*@(?P<name>[\w.\-]{2,40})")
 _SPACES = re.compile(r"\s+")
 _ALNUM = re.compile(r"\w")
@@ -121,6 +126,7 @@ class Layout:
     dateline: str | None = None
     date: str | None = None
     source: str | None = None
+    author: str | None = None  # from a byline
     speakers: list[tuple[str, str, int]] = field(default_factory=list)
     title_speaker: str | None = None
 
@@ -407,6 +413,11 @@ class _Analysis:
             if _DATE_LINE.match(t):
                 self.layout.date = self.layout.date or t.strip()
                 self.remove(p, "date_line")
+                continue
+            byline = _BYLINE.match(t)
+            if byline:  # "By Dana Whitfield" under the title: who wrote it, not a statement
+                self.layout.author = self.layout.author or byline.group("name")
+                self.remove(p, "byline")
                 continue
             if (
                 _DATELINE.match(t)

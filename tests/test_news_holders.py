@@ -1,4 +1,4 @@
-"""A quoted holder never carries the full stop of the sentence it was read from."""
+"""News holders: a byline names the author; a quoted holder never carries the sentence's full stop."""
 
 from __future__ import annotations
 
@@ -41,3 +41,13 @@ def test_said_name_at_the_end_of_a_sentence_gives_the_name_without_its_full_stop
 ])
 def test_tidy_holder_keeps_initials_and_abbreviations(raw: str, tidy: str) -> None:
     assert _tidy_holder(raw) == tidy
+
+
+def test_a_byline_names_the_author_and_is_no_statement() -> None:
+    seg = segment_document(Document(doc_id="library", text=REPORT, source_path="library.txt"))
+    assert "By Jonah Castell" not in [s.text for s in seg.statements]
+    assert [r.text for r in seg.removed if r.rule == "byline"] == ["By Jonah Castell"]
+    narrative = [s for s in seg.statements if s.holder_type == "author"]
+    assert narrative and {s.holder for s in narrative} == {"Jonah Castell"}
+    given = Document(doc_id="library", text=REPORT, source_path="library.txt", meta={"author": "Elmwood Gazette"})
+    assert {s.holder for s in segment_document(given).statements if s.holder_type == "author"} == {"Elmwood Gazette"}
