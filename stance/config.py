@@ -147,6 +147,9 @@ class TransformerParams:
         batch_size: Training batch size.
         eval_batch_size: Batch size for validation and prediction.
         learning_rate: Peak learning rate of the encoder.
+        learning_rates: Candidate peak learning rates (``finetune``): each is trained with early
+            stopping from the same start, and the one with the best validation macro-F1 is kept
+            (``learning_rate`` is then not used); ``None`` trains with ``learning_rate`` only.
         head_learning_rate: Peak learning rate of the pooler and classifier (both new or re-purposed).
         weight_decay: AdamW weight decay (not on biases and LayerNorm).
         warmup_ratio: Share of the steps with a linear warm-up.
@@ -174,6 +177,7 @@ class TransformerParams:
     batch_size: int = 32
     eval_batch_size: int = 64
     learning_rate: float = 5e-5
+    learning_rates: tuple[float, ...] | None = None
     head_learning_rate: float = 1e-3
     weight_decay: float = 0.01
     warmup_ratio: float = 0.1
@@ -202,6 +206,11 @@ class TransformerParams:
         _check_range(where, "batch_size", self.batch_size, low=1)
         _check_range(where, "eval_batch_size", self.eval_batch_size, low=1)
         _check_range(where, "learning_rate", self.learning_rate, low=0, low_open=True, high=1.0)
+        for rate in self.learning_rates or ():
+            _check_range(where, "learning_rates", rate, low=0, low_open=True, high=1.0)
+        if self.learning_rates is not None and self.recipe != "finetune":
+            raise _FieldError(where, "learning_rates", "is only used by the finetune recipe",
+                              hint="remove it, or set recipe: finetune")
         _check_range(where, "head_learning_rate", self.head_learning_rate, low=0, low_open=True, high=1.0)
         _check_range(where, "weight_decay", self.weight_decay, low=0)
         _check_range(where, "warmup_ratio", self.warmup_ratio, low=0, high=0.5)
@@ -291,6 +300,14 @@ def _coerce(source: str, name: str, value: Any, hint_type: Any) -> Any:
         if allows_none:
             return None
         raise StanceError(f"{source}: {name} must not be empty", hint="give a value or remove the key to use the default")
+    if "tuple" in text and "float" in text:  # a list of numbers (learning_rates)
+        try:
+            if not isinstance(value, (list, tuple)) or not value or any(isinstance(v, bool) for v in value):
+                raise ValueError
+            return tuple(float(v) for v in value)
+        except (TypeError, ValueError):
+            raise StanceError(f"{source}: {name} = {value!r} should be a list of numbers",
+                              hint=f"e.g. {name}: [2.0e-5, 5.0e-5, 1.0e-4]") from None
     if "tuple" in text:
         if not isinstance(value, (list, tuple)):
             raise StanceError(f"{source}: {name} = {value!r} should be a list of two integers", hint=f"e.g. {name}: [1, 2]")

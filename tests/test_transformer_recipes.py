@@ -123,3 +123,37 @@ def test_finetune_without_validation_rows_holds_out_part_of_train() -> None:
     off = build_model(TrainConfig(model="transformer").replace(params={**TINY, "max_steps": 2, "validation_fraction": 0}))
     off.fit(X, y)
     assert "validation" not in off.training_log_ and not off.training_log_.get("evaluations")
+
+
+@pytest.mark.slow
+def test_learning_rates_are_chosen_on_validation_macro_f1() -> None:
+    X, y = _rows("train")
+    Xv, yv = _rows("validation")
+    rates = (3e-4, 1e-6)  # the better one first: keeping the last model would fail below
+    clf = build_model(TrainConfig(model="transformer").replace(params={**TINY, "max_steps": 3, "learning_rates": rates}))
+    clf.fit(X, y, validation=(Xv, yv))
+    log = clf.training_log_
+    grid = log["learning_rate_grid"]
+    assert [t["learning_rate"] for t in grid] == list(rates) and all(t["steps"] == 3 for t in grid)
+    best = max(grid, key=lambda t: t["best_val_macro_f1"])
+    assert log["learning_rate"] == best["learning_rate"] and log["best_val_macro_f1"] == best["best_val_macro_f1"]
+    assert clf._val_f1(*clf._validation_rows((Xv, yv), None)) == pytest.approx(best["best_val_macro_f1"], abs=1e-4)
+    # each rate starts from the same model: one rate alone gives the grid's figure for it
+    alone = build_model(TrainConfig(model="transformer").replace(params={**TINY, "max_steps": 3, "learning_rate": rates[1]}))
+    alone.fit(X, y, validation=(Xv, yv))
+    assert alone.training_log_["best_val_macro_f1"] == pytest.approx(grid[1]["best_val_macro_f1"], abs=1e-4)
+    assert grid[0]["best_val_macro_f1"] != grid[1]["best_val_macro_f1"]  # the fixture tells the two apart
+
+
+def test_learning_rates_config_is_checked() -> None:
+    from stance.config import config_from_dict
+    from stance.errors import StanceError
+
+    cfg = config_from_dict({"model": "transformer", "params": {"learning_rates": ["2e-5", 5.0e-5]}})
+    assert cfg.params.learning_rates == (2e-5, 5e-5)
+    with pytest.raises(StanceError, match="params.learning_rates .* should be a list of numbers"):
+        config_from_dict({"model": "transformer", "params": {"learning_rates": 5e-5}})
+    with pytest.raises(StanceError, match="out of range"):
+        config_from_dict({"model": "transformer", "params": {"learning_rates": [0, 1e-5]}})
+    with pytest.raises(StanceError, match="only used by the finetune recipe"):
+        config_from_dict({"model": "transformer", "params": {"recipe": "setfit", "learning_rates": [1e-5, 2e-5]}})

@@ -54,6 +54,9 @@ def train_command(
         typer.echo(f"  {log['validation']}")
     if log.get("selected_on"):
         typer.echo(f"  settings chosen on the {log['selected_on']}: {log.get('chosen')}")
+    if log.get("learning_rate_grid"):
+        tried = ", ".join(f"{t['learning_rate']:g}: {t['best_val_macro_f1']}" for t in log["learning_rate_grid"])
+        typer.echo(f"  learning rate chosen on validation macro-F1: {log['learning_rate']:g} ({tried})")
 
 
 def _describe(task: str) -> str:

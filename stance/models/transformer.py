@@ -172,7 +172,8 @@ class TransformerStanceClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, base_model: str | None = None, max_length: int = 64, epochs: int = 3,
                  max_steps: int | None = None, batch_size: int = 32, eval_batch_size: int = 64,
-                 learning_rate: float = 5e-5, head_learning_rate: float = 1e-3, weight_decay: float = 0.01,
+                 learning_rate: float = 5e-5, learning_rates: tuple[float, ...] | None = None,
+                 head_learning_rate: float = 1e-3, weight_decay: float = 0.01,
                  warmup_ratio: float = 0.1, class_weighting: str = "balanced", pooler_init: str = "identity",
                  freeze_layers: int = 0, cache_frozen: bool = True, eval_every: int | None = None,
                  patience: int = 2, progress: bool = True, threads: int | None = None, recipe: str = "finetune",
@@ -184,6 +185,7 @@ class TransformerStanceClassifier(ClassifierMixin, BaseEstimator):
         self.batch_size = batch_size
         self.eval_batch_size = eval_batch_size
         self.learning_rate = learning_rate
+        self.learning_rates = learning_rates
         self.head_learning_rate = head_learning_rate
         self.weight_decay = weight_decay
         self.warmup_ratio = warmup_ratio
@@ -344,7 +346,7 @@ class TransformerStanceClassifier(ClassifierMixin, BaseEstimator):
             log["contrastive"] = self._contrastive(rows, label_ids)
             log.update(self._fit_head(rows, label_ids, val))
         else:
-            log.update(self._finetune(rows, label_ids, val))
+            log.update(self._finetune_rates(rows, label_ids, val))
         for p in self.model_.parameters():
             p.requires_grad_(True)
         self.model_.eval()
@@ -402,7 +404,34 @@ class TransformerStanceClassifier(ClassifierMixin, BaseEstimator):
         enc = self.model_.encoder
         return [enc.embeddings, *enc.encoder.layer[: self.freeze_layers]] if self.freeze_layers else []
 
-    def _finetune(self, rows: _Rows, label_ids: np.ndarray, val: tuple[_Rows, np.ndarray] | None) -> dict[str, Any]:
+    def _finetune_rates(self, rows: _Rows, label_ids: np.ndarray, val: tuple[_Rows, np.ndarray] | None) -> dict[str, Any]:
+        """``_finetune`` once per candidate learning rate, each from the same start; keep the best on validation."""
+        torch = _import_torch()
+        rates = list(self.learning_rates or [self.learning_rate])
+        if len(rates) > 1 and val is None:
+            raise StanceError(f"learning_rates = {rates} needs validation rows to choose from",
+                              hint="give the dataset a validation split, set validation_fraction > 0, "
+                                   "or give one learning_rate")
+        best: tuple[float, Any, dict[str, Any]] | None = None
+        tried = []
+        for k, rate in enumerate(rates):
+            if k:  # a fresh model from the checkpoint, the same seed: only the rate differs
+                torch.manual_seed(self.seed)
+                self._init_model()
+            log = self._finetune(rows, label_ids, val, learning_rate=rate)
+            score = log.get("best_val_macro_f1")
+            tried.append({"learning_rate": rate, "best_val_macro_f1": score, "best_step": log.get("best_step"),
+                          "steps": log.get("steps")})
+            if best is None or (score is not None and (best[0] is None or score > best[0])):
+                best = (score, self.model_, log)
+        assert best is not None
+        self.model_ = best[1]
+        if len(rates) > 1:
+            return {**best[2], "learning_rate": best[2]["learning_rate"], "learning_rate_grid": tried}
+        return best[2]
+
+    def _finetune(self, rows: _Rows, label_ids: np.ndarray, val: tuple[_Rows, np.ndarray] | None, *,
+                  learning_rate: float | None = None) -> dict[str, Any]:
         """Class-weighted cross-entropy on the whole model; early stopping on validation macro-F1."""
         torch = _import_torch()
         from stance.models.training_loop import param_groups, train_loop
@@ -414,8 +443,9 @@ class TransformerStanceClassifier(ClassifierMixin, BaseEstimator):
             weights = torch.tensor(w / w.mean(), dtype=torch.float32)
         loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
         targets = torch.as_tensor(label_ids)
+        rate = self.learning_rate if learning_rate is None else learning_rate
         groups = param_groups(list(self.model_.named_parameters()), list(self.model_.head.parameters()),
-                              lr=self.learning_rate, head_lr=self.head_learning_rate, weight_decay=self.weight_decay)
+                              lr=rate, head_lr=self.head_learning_rate, weight_decay=self.weight_decay)
 
         def batch_loss(idx: list[int]) -> Any:
             for m in self._frozen_modules():
@@ -423,8 +453,10 @@ class TransformerStanceClassifier(ClassifierMixin, BaseEstimator):
             return loss_fn(self._logits(idx, rows), targets[idx])
 
         evaluate = (lambda: self._val_f1(*val)) if val is not None else None
-        log = train_loop(self.model_, rows.lengths(), batch_loss, groups, self._settings("fine-tuning"), evaluate)
+        desc = "fine-tuning" if self.learning_rates is None else f"fine-tuning, lr {rate:g}"
+        log = train_loop(self.model_, rows.lengths(), batch_loss, groups, self._settings(desc), evaluate)
         log["class_weights"] = None if weights is None else [round(float(x), 4) for x in weights]
+        log["learning_rate"] = rate
         return log
 
     def _contrastive(self, rows: _Rows, label_ids: np.ndarray) -> dict[str, Any]:
@@ -669,6 +701,9 @@ def model_card(meta: dict[str, Any], est: TransformerStanceClassifier) -> str:
         f"class weighting {params.get('class_weighting')}, seed {(meta.get('config') or {}).get('seed')}",
         f"- steps {log.get('steps')}, best step {log.get('best_step')}, best validation macro-F1 {log.get('best_val_macro_f1')}, "
         f"{log.get('total_seconds')} s",
+        *([f"- learning rate chosen on validation macro-F1: {log.get('learning_rate')} of "
+           + ", ".join(f"{t['learning_rate']:g} ({t['best_val_macro_f1']})" for t in log["learning_rate_grid"])]
+          if log.get("learning_rate_grid") else []),
         f"- model version `{meta.get('model_version')}`", "",
         "## Limits", "",
         "Trained on a small, domain-specific annotated set; scores outside its targets and genres are not measured. "
