@@ -553,10 +553,15 @@ def _verb_cue(masked: str, *, headline: bool = False) -> _Cue | None:
         if _NOT_SPEECH.match(masked, m.end()) and word.startswith(("add", "claim")):
             continue  # "adding to his wins", "claimed a victory"
         found = _subject_of(masked, m)
+        kind = _rule_kind(found[0]) if found is not None else None
+        loose = None
+        if kind is None and not _IN_APPOSITION.search(masked[: m.start()]):
+            loose = _loose_subject(masked, m)
+            if loose is not None:
+                found, kind = loose[:2], loose[2]
         if found is None:
             continue
         subject, start = found
-        kind = _rule_kind(subject)
         if word in _NOUNISH_FORMS and masked[max(0, start - 7) : start].split()[-1:] in _DET_BEFORE:
             continue  # "his Islamophobic remarks": an adjective and a noun
         if word in _NOUNISH_FORMS and kind not in ("name", "pronoun") and not _THAT_CLAUSE.match(masked, m.end()):
@@ -574,7 +579,7 @@ def _verb_cue(masked: str, *, headline: bool = False) -> _Cue | None:
         share = _content_length(masked[m.end() :], before, tail_comma) / total
         if share < 0.4 and inverted is not None:
             return inverted
-        return _Cue(subject, kind, _head(subject), start, share >= 0.4)
+        return _Cue(subject, kind, _head(subject), start, share >= 0.4, spreads=loose is None or kind == "name")
     return inverted
 
 
@@ -609,6 +614,76 @@ def _subject_of(masked: str, m: re.Match[str]) -> tuple[str, int] | None:
         return appos.group("subj"), appos.start("subj")
     found = _subject_before(masked[window : m.start()])
     return (found[0], window + found[1]) if found else None
+
+
+# The words that may open a sentence before its subject ("But", "Even", a leading clause and a comma).
+_LOOSE_LEAD = re.compile(
+    r"^\s*(?:(?:But|And|Yet|So|Still|Now|Even|Meanwhile|Instead|Also|Indeed|Separately|Similarly|Likewise)\s+)*"
+    r"(?:[^,“\"«_]{0,80},\s+)?"
+)
+# Words a plain subject phrase does not contain: verbs, conjunctions of clauses, relative pronouns.
+_NOT_IN_SUBJECT = frozenset(
+    """is was are were be been being has have had will would can could shall should may might must did does do
+    that which who whom whose when where if because while whether as than not no to it he she they we i you
+    there this these those""".split()
+)
+# Cues read after a loose subject: speech verbs that are rarely nouns or verbs of other meanings.
+_LOOSE_LEMMAS = frozenset(_PARSE_LEMMAS) - {"add", "decline", "ask"}
+_IRREGULAR_PLURALS = frozenset({"women", "men", "people", "children", "police", "staff", "clergy", "public"})
+_HEAD_CUT = frozenset(
+    """of with for from in at on by about over under familiar close briefed involved knowledgeable who near
+    inside outside within across among""".split()
+)
+_QUANTIFIER_OF = re.compile(r"(?i)^(?:some|many|most|several|few|all|none|one|two|three|four|five|half|each|both|dozens|hundreds|thousands|a\s+few|a\s+number|a\s+majority|a\s+third|a\s+quarter)\s+of\s+")
+_PARTY_TAG = re.compile(r"\s*\([A-Z][\w.]*(?:-[A-Z][\w.]*)?\)")
+
+
+def _loose_subject(masked: str, m: re.Match[str]) -> tuple[str, int, str] | None:
+    """A plain noun phrase that opens the sentence (or its main clause) right before the cue word
+    ``m``, when the patterns of :func:`_subject_of` cannot classify it: "The organizers said",
+    "Some of the women said", "A person familiar with the talks says", "Gov. Ana Ruiz (R) said".
+
+    Returns the phrase, its offset and its kind (``name``, ``organisation``, ``description`` or
+    ``group``), or ``None`` when the words before the cue are not one plain subject.
+    """
+    word = m.group(0)
+    if _FORM_LEMMA.get(word) not in _LOOSE_LEMMAS or word in _NOUNISH_FORMS or word.endswith("ing"):
+        return None
+    if not word.endswith("s") and _PASSIVE.search(masked[: m.start()]):
+        return None
+    lead = _LOOSE_LEAD.match(masked)
+    start = lead.end() if lead else 0
+    prefix = _TRAILING_AUX.sub("", masked[start : m.start()])
+    start += len(prefix) - len(prefix.lstrip())
+    prefix = _PARTY_TAG.sub("", prefix.strip())
+    words = prefix.split()
+    if not words or len(words) > 10 or re.search(r"[,;:()“\"«_—–]|\s-\s", prefix):
+        return None
+    if any(w.lower() in _NOT_IN_SUBJECT or w.lower() in _CUE_FORMS for w in words):
+        return None
+    if words[0].endswith("ing") and len(words) > 1 and words[1].lower() in _HEAD_CUT | _DETS:
+        return None  # "Repeating from his speech": a participle, not a noun phrase
+    if any(w.islower() and w not in _HEAD_CUT and nxt[0].isupper() and _head(w) not in _PERSON_NOUNS for w, nxt in zip(words[1:], words[2:])):
+        return None  # "Clinton leads Sanders by 271": a verb and its object, not a subject
+    core = _QUANTIFIER_OF.sub("", prefix.strip())
+    head_words = []
+    for w in core.split():
+        if w.lower() in _HEAD_CUT and head_words:
+            break
+        head_words.append(w)
+    if any(w.islower() and w.endswith("ed") for w in head_words):
+        return None  # "Clinton garnered most ...": a verb, not a noun phrase
+    phrase = " ".join(head_words)
+    kind = _rule_kind(phrase)
+    if kind is None:
+        head = head_words[-1]
+        if head[0].isupper():
+            kind = "organisation" if head_words[0].lower() == "the" else "name"
+        elif (head.endswith("s") and not head.endswith("ss")) or head.lower() in _IRREGULAR_PLURALS:
+            kind = "group"
+        else:
+            return None
+    return prefix, start, kind
 
 
 # "..., according to the state gaming board." / "..., according to Kantar Media's ad tracker, ...":
