@@ -64,6 +64,9 @@ CUE_LEMMAS = frozenset(
     """agree disagree endorse protest portray trumpet pitch favor favour condemn applaud welcome decry
     deride frame view regard recognize recognise understand hint indicate express voice blame challenge
     intend wish prefer highlight assail denounce castigate lambast lambaste champion""".split()
+) | frozenset(
+    # Position predicates: what a person or an organisation wants, plans, supports or opposes.
+    """want plan support oppose""".split()
 )
 # Lemmas that are cues only with a clause or a quotation (they are common with other meanings).
 _WEAK = frozenset({"call", "feel", "think", "hope", "expect", "point", "continue", "describe", "question"})
@@ -369,7 +372,7 @@ def _find_cue(sent: Any, total: int) -> _Cue | None:
 _NOUN_LIKE = frozenset(
     """state report post charge note estimate text email call question answer comment label brand attack
     blast doubt fear hope worry praise demand counter blog tweet claim promise pledge vow retweet point
-    testify remark joke quip""".split()
+    testify remark joke quip plan support""".split()
 )
 _FORM_LEMMA = {f: lemma for lemma in sorted(CUE_LEMMAS - _WEAK) for f in _forms(lemma)}
 _NOUNISH_FORMS = frozenset(
@@ -566,6 +569,8 @@ def _verb_cue(masked: str, *, headline: bool = False) -> _Cue | None:
             continue  # "his Islamophobic remarks": an adjective and a noun
         if word in _NOUNISH_FORMS and kind not in ("name", "pronoun") and not _THAT_CLAUSE.match(masked, m.end()):
             continue  # "Moreau's coalition in earlier states": a noun, not a cue
+        if word in _NOUNISH_FORMS and _NOUN_FOLLOW.match(masked, m.end()):
+            continue  # "Moreau support is strong", "Harlan plans were": a noun before its verb
         relative = _RELATIVE_SOURCE.search(masked[: m.start()]) if kind is None else None
         if relative is not None and "_" in masked[: relative.start()] and _rule_kind(relative.group("subj")) == "name":
             # '"...," said Mr. Ekovich, who noted that ...': the relative clause's cue is the name's
@@ -738,6 +743,7 @@ _IN_APPOSITION = re.compile(r",\s+(?:who|whose|which|a|an|the)\b[^,;“\"«_]*$"
 _PASSIVE = re.compile(r"\b(?:is|are|was|were|be|been|being|get|got|gets)\s+(?:[a-z]+ly\s+)?$")
 _CONTENT_LEAD = re.compile(r"^\s*(?:that|on \w+|in a statement|to \w+)\b")
 # An object before "that" is the frame, not the content: 'told supporters that "..."'.
+_NOUN_FOLLOW = re.compile(r"\s+(?:\d|(?:is|was|are|were|has|have|had|will|would|fell|remain|remains)\b)")
 _THAT_CLAUSE = re.compile(r"\s+that\s")  # "Critics charge that ...": a verb, whatever its subject
 _CLAUSE_SUBJECT = re.compile(r"^\s*(?:he|she|they|it|we|i|you|there)\b", re.IGNORECASE)
 _OBJECT_THAT = re.compile(r"^[^,;:“\"«_]{0,40}?\bthat\b")
