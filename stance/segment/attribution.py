@@ -543,7 +543,7 @@ def _verb_cue(masked: str, *, headline: bool = False) -> _Cue | None:
     m = _RULE_ACCORDING.match(masked)
     if m and _rule_kind(m.group("subj")) is not None:
         return _Cue(m.group("subj"), _rule_kind(m.group("subj")), _head(m.group("subj")), m.start("subj"), True)
-    found = _as_cue(masked)
+    found = _as_cue(masked) or _document_cue(masked)
     if found is not None:
         return found
     found, inverted = _inverted_cue(masked, total)
@@ -689,6 +689,36 @@ def _loose_subject(masked: str, m: re.Match[str]) -> tuple[str, int, str] | None
         else:
             return None
     return prefix, start, kind
+
+
+# Polls, studies, reports and other documents are sources of what they show ("A new poll shows ...",
+# "The lawsuit alleges ..."): PolNeAR, like most attribution schemes, attributes their findings to them.
+_DOCUMENT_NOUNS = (
+    r"polls?|surveys?|stud(?:y|ies)|reports?|analys[ie]s|data|polling|research|projections|audits?|reviews?|book|memos?|"
+    r"e-?mails?|letters?|lawsuits?|complaints?|filings?|indictment|documents?|records|census|tally|estimates|forecasts?|"
+    r"findings|results|article|editorial|op-ed"
+)
+_DOCUMENT_CUE = re.compile(
+    rf"^\s*(?:(?:But|And|Yet|So|Still|Now|Meanwhile|Also|Indeed|However,)\s+)?(?:[^,“\"«_]{{0,60}},\s+)?"
+    rf"(?P<subj>(?:[\w'’.&-]+\s+){{0,6}}?(?i:{_DOCUMENT_NOUNS}))"
+    rf"(?:\s+(?:released|published|conducted|taken|issued|obtained|filed|out)\b[^,;:“\"«_]{{0,50}}?)?"
+    rf"\s+{_AUX_WORDS}(?:[a-z]+ly\s+)?"
+    rf"(?P<cue>show(?:s|ed)?|finds?|found|suggest(?:s|ed)?|indicat(?:es|ed)|reveal(?:s|ed)?|say|says|said|not(?:es|ed)|"
+    rf"claim(?:s|ed)?|accus(?:es|ed)|alleg(?:es|ed)|contend(?:s|ed)?|argu(?:es|ed)|conclud(?:es|ed)|predict(?:s|ed)?)\b"
+)
+
+
+def _document_cue(masked: str) -> _Cue | None:
+    """The source of "The new poll shows ...", "A lawsuit filed Monday alleges ...": the document,
+    kept as written (it is not a person, and no organisation it names is resolved)."""
+    m = _DOCUMENT_CUE.match(masked)
+    if m is None:
+        return None
+    subject = m.group("subj")
+    if subject.split()[0].lower() in _NOT_IN_SUBJECT - {"that", "this", "these", "those"}:
+        return None  # "It shows", "He says the poll ..."
+    share = len(masked[m.end() :].strip(" .,;:")) / max(1, len(masked.strip()))
+    return _Cue(subject, "document", _head(subject), m.start("subj"), share >= 0.4, spreads=False)
 
 
 # "..., according to the state gaming board." / "..., according to Kantar Media's ad tracker, ...":
@@ -878,6 +908,8 @@ class _Resolver:
     def resolve(self, cue: _Cue, start: int) -> str | None:
         if cue.kind != "pronoun" and (cue.source.split()[-1] in _STARTERS or cue.source.lower() in ("the", "a", "an")):
             return None
+        if cue.kind == "document":
+            return re.sub(r"^(?:the|a|an)\s+", "", cue.source, flags=re.IGNORECASE)
         if cue.kind == "organisation":
             self.last_org = re.sub(r"^(?:the|a|an)\s+", "", cue.source, flags=re.IGNORECASE)
             return self.last_org
