@@ -578,7 +578,7 @@ def _verb_cue(masked: str, *, headline: bool = False) -> _Cue | None:
         if kind is None:
             if _IN_APPOSITION.search(masked[: m.start()]):
                 continue  # "Moreau, who did not say ..., said": the verb of the apposition, then the next cue
-            return inverted  # a cue whose subject the rules cannot read: the parser decides
+            continue  # a cue whose subject the rules cannot read ("Harlan seems to recognize"): a later cue may be read
         before = masked[:start].strip(" ,—–-")
         tail_comma = masked[:start].rstrip().endswith(",")
         share = _content_length(masked[m.end() :], before, tail_comma) / total
