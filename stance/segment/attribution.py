@@ -787,6 +787,8 @@ def _content_length(rest: str, before: str, tail_comma: bool = False) -> int:
     """
     if before[-1:] in ("”", '"', "»"):  # '"...," Ferris says.'
         return len(before) + sum(len(q) for q in _QUOTED.findall(rest))
+    if tail_comma and re.match(r"\s*,\s*[^\s“\"«_:]", rest) and before:  # "Turnout, she predicted, would fall.": both sides
+        return len(before) + len(rest.strip(" .,;!?"))
     if len(rest.strip(" .,;!?")) < 25 and tail_comma:  # "This worries Democrats, Elleithee said."
         return len(before)
     rest = _CONTENT_LEAD.sub("", rest)
