@@ -66,7 +66,7 @@ CUE_LEMMAS = frozenset(
     intend wish prefer highlight assail denounce castigate lambast lambaste champion""".split()
 ) | frozenset(
     # Position predicates: what a person or an organisation wants, plans, supports or opposes.
-    """want plan support oppose""".split()
+    """want plan support oppose cite""".split()
 )
 # Lemmas that are cues only with a clause or a quotation (they are common with other meanings).
 _WEAK = frozenset({"call", "feel", "think", "hope", "expect", "point", "continue", "describe", "question"})
@@ -551,7 +551,10 @@ def _verb_cue(masked: str, *, headline: bool = False) -> _Cue | None:
         return found
     for m in _LOWER_WORD.finditer(masked):
         word = m.group(0)
-        if word not in _FORM_LEMMA and not (word in _WEAK_FORMS and _WEAK_FOLLOW.match(masked, m.end())):
+        weak_cue = word in _WEAK_FORMS and (
+            _WEAK_FOLLOW.match(masked, m.end()) or (word.startswith("point") and masked.startswith(" to ", m.end()))
+        )  # "she pointed to the attacks" too
+        if word not in _FORM_LEMMA and not weak_cue:
             continue
         if _NOT_SPEECH.match(masked, m.end()) and word.startswith(("add", "claim")):
             continue  # "adding to his wins", "claimed a victory"
