@@ -128,6 +128,8 @@ def _forms(lemma: str) -> list[str]:
 
 
 _CUE_FORMS = frozenset(f for lemma in CUE_LEMMAS for f in _forms(lemma)) | {"according"}
+# What a poll or a report does besides the cues above ("The poll shows", "A study found"); see _DOCUMENT_CUE.
+_DOCUMENT_FORMS = frozenset("show shows showed find finds found indicates indicated".split())
 # The forms that make a sentence worth parsing when the rules cannot read its cue: verbs that are
 # rarely nouns, in their inflected forms (a bare "claim" or "report" is usually a noun).
 _PARSE_LEMMAS = """say tell add insist argue warn write tweet claim ask note explain declare announce acknowledge
@@ -197,10 +199,11 @@ def parser_available() -> bool:
 
 
 def needs_parse(sentence: str) -> bool:
-    """A sentence with a quotation mark or a word form of a cue lemma."""
+    """A sentence with a quotation mark or a word form of a cue lemma (or of a document's cue, "shows")."""
     if any(q in sentence for q in _QUOTES):
         return True
-    return not _CUE_FORMS.isdisjoint(_WORDS.findall(sentence.lower()))
+    words = _WORDS.findall(sentence.lower())
+    return not _CUE_FORMS.isdisjoint(words) or not _DOCUMENT_FORMS.isdisjoint(words)
 
 
 @dataclass
@@ -1035,11 +1038,26 @@ def _assign(s: Any, resolver: _Resolver, cue: _Cue | None, framed: _Cue | None, 
         return 0
     if s.holder_type == "quoted" and (s.section == "title" or not _names_one_person(cue) or not cue.spreads):
         return 0  # the rule pass found a person: a group or an organisation does not replace it
-    holder = resolver.resolve(cue, anchor.start)
+    holder = _own_subject(anchor, cue, resolver) or resolver.resolve(cue, anchor.start)
     if holder and (holder, "quoted") != (s.holder, s.holder_type):
         s.holder, s.holder_type = holder, "quoted"
         return 1
     return 0
+
+
+def _own_subject(sentence: Any, cue: _Cue, resolver: _Resolver) -> str | None:
+    """The person a sentence opens with, for its own "he"/"she" cue after it ("Hale seems to recognize
+    the stakes — she told the Tribune that ..."): a pronoun refers to its sentence's subject first."""
+    if cue.kind != "pronoun" or cue.source.lower() not in _PERSON_PRONOUNS:
+        return None
+    masked = _mask_quotes(_norm(sentence.text))
+    if not re.search(r"(?:[—–;]|,?\s+(?:and|but))\s*$", masked[: cue.pos]):
+        return None  # "Moreau isn't a conservative, he said.": the sentence's subject is what he spoke of
+    opening = _opening_name(masked)
+    if opening is None or opening[1] >= cue.pos:
+        return None
+    person = resolver.names.full(opening[0], sentence.start + opening[1])
+    return person if person_tokens(person) and len(person.split()) > 1 else None
 
 
 def _names_one_person(cue: _Cue) -> bool:
