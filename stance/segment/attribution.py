@@ -555,7 +555,7 @@ def _verb_cue(masked: str, *, headline: bool = False) -> _Cue | None:
     for m in _LOWER_WORD.finditer(masked):
         word = m.group(0)
         weak_cue = word in _WEAK_FORMS and (
-            _WEAK_FOLLOW.match(masked, m.end()) or (word.startswith("point") and masked.startswith(" to ", m.end()))
+            _WEAK_FOLLOW.match(masked, m.end()) or (word == "pointed" and masked.startswith(" to ", m.end()))
         )  # "she pointed to the attacks" too
         if word not in _FORM_LEMMA and not weak_cue:
             continue
