@@ -571,6 +571,8 @@ def _verb_cue(masked: str, *, headline: bool = False) -> _Cue | None:
         if found is None:
             continue
         subject, start = found
+        if kind == "group" or subject.startswith("and "):
+            subject, start = _group_modifiers(masked, subject, start)
         if word in _NOUNISH_FORMS and masked[max(0, start - 7) : start].split()[-1:] in _DET_BEFORE:
             continue  # "his Islamophobic remarks": an adjective and a noun
         if word in _NOUNISH_FORMS and kind not in ("name", "pronoun") and not _THAT_CLAUSE.match(masked, m.end()):
@@ -625,6 +627,25 @@ def _subject_of(masked: str, m: re.Match[str]) -> tuple[str, int] | None:
         return appos.group("subj"), appos.start("subj")
     found = _subject_before(masked[window : m.start()])
     return (found[0], window + found[1]) if found else None
+
+
+_LEFT_MODIFIERS = re.compile(r"(?:^|(?<=[\s(]))(?P<mods>(?:[A-Z][\w.'’&/-]*\s+)+)$")
+
+
+def _group_modifiers(masked: str, subject: str, start: int) -> tuple[str, int]:
+    """A group with the capitalised words before it ("White House officials", "Senate Republican
+    leaders"; the rules read only "officials"), or a coordination with the name before it ("Mr. Rubio
+    and his advisers")."""
+    m = _LEFT_MODIFIERS.search(masked[:start])
+    if m is None:
+        return subject, start
+    words = m.group("mods").split()
+    while words and (words[0] in _STARTERS or words[0].rstrip(".,") in _STARTERS):
+        words = words[1:]  # "But Party leaders": the conjunction is no modifier
+    if not words:
+        return subject, start
+    begin = m.end("mods") - len(" ".join(words)) - (len(m.group("mods")) - len(m.group("mods").rstrip()))
+    return masked[begin : start + len(subject)].strip(), begin
 
 
 # The words that may open a sentence before its subject ("But", "Even", a leading clause and a comma).
