@@ -50,6 +50,10 @@ def _statement(doc: SegmentedDocument, prefix: str):  # noqa: ANN202 - a Stateme
         # "pointed to" and "cited" (both were the outlet's)
         ("Hale also pointed to", "Maren Hale"),
         ("Okafor cited", "Delia Okafor"),
+        # a group keeps the capitalised words before it (was "Town Council members" ... "members")
+        ("Eastfield Town Council members said", "Eastfield Town Council members"),
+        # an attitude: "X is confident that ..." (was the outlet)
+        ("Okafor is confident", "Delia Okafor"),
     ],
 )
 def test_sources(doc: SegmentedDocument, prefix: str, holder: str) -> None:

@@ -130,6 +130,11 @@ def _forms(lemma: str) -> list[str]:
 _CUE_FORMS = frozenset(f for lemma in CUE_LEMMAS for f in _forms(lemma)) | {"according"}
 # What a poll or a report does besides the cues above ("The poll shows", "A study found"); see _DOCUMENT_CUE.
 _DOCUMENT_FORMS = frozenset("show shows showed find finds found indicates indicated".split())
+# Attitudes held by a person or a group ("Ortega is confident that ...", "Residents remain skeptical"): see _ATTITUDE.
+_ATTITUDE_WORDS = frozenset(
+    """confident convinced optimistic pessimistic skeptical sceptical worried concerned hopeful adamant
+    determined eager opposed unconvinced doubtful wary upbeat adamantly""".split()
+)
 # The forms that make a sentence worth parsing when the rules cannot read its cue: verbs that are
 # rarely nouns, in their inflected forms (a bare "claim" or "report" is usually a noun).
 _PARSE_LEMMAS = """say tell add insist argue warn write tweet claim ask note explain declare announce acknowledge
@@ -203,7 +208,7 @@ def needs_parse(sentence: str) -> bool:
     if any(q in sentence for q in _QUOTES):
         return True
     words = _WORDS.findall(sentence.lower())
-    return not _CUE_FORMS.isdisjoint(words) or not _DOCUMENT_FORMS.isdisjoint(words)
+    return not (_CUE_FORMS.isdisjoint(words) and _DOCUMENT_FORMS.isdisjoint(words) and _ATTITUDE_WORDS.isdisjoint(words))
 
 
 @dataclass
@@ -593,7 +598,7 @@ def _verb_cue(masked: str, *, headline: bool = False) -> _Cue | None:
         if share < 0.4 and inverted is not None:
             return inverted
         return _Cue(subject, kind, _head(subject), start, share >= 0.4, spreads=loose is None or kind == "name")
-    return inverted
+    return inverted if inverted is not None else _attitude_cue(masked)
 
 
 def _inverted_cue(masked: str, total: int) -> tuple[_Cue | None, _Cue | None]:
@@ -746,6 +751,30 @@ def _document_cue(masked: str) -> _Cue | None:
         return None  # "It shows", "He says the poll ..."
     share = len(masked[m.end() :].strip(" .,;:")) / max(1, len(masked.strip()))
     return _Cue(subject, "document", _head(subject), m.start("subj"), share >= 0.4, spreads=False)
+
+
+_ATTITUDE = re.compile(
+    r"\s+(?:is|was|are|were|remains?|remained|seems?|seemed|appears?|appeared|has been|have been|had been)\s+"
+    r"(?:(?:[a-z]+ly|not|also|still|now|more|less|very|quite|increasingly)\s+)*(?P<cue>[a-z]+)\b"
+)
+
+
+def _attitude_cue(masked: str) -> _Cue | None:
+    """The holder of an attitude ("Ortega is confident that the deal will pass", "Many residents
+    remain skeptical of the plan"): the subject of a copula before an attitude adjective."""
+    for m in _ATTITUDE.finditer(masked):
+        if m.group("cue") not in _ATTITUDE_WORDS:
+            continue
+        found = _subject_before(masked[: m.start()] + " ")
+        if found is None or _rule_kind(found[0]) not in ("name", "pronoun", "group", "description"):
+            return None
+        subject, start = found
+        kind = _rule_kind(subject)
+        if kind == "description" and _head(subject) not in _PERSON_NOUNS:
+            return None  # "The plan is opposed by ...": not a holder
+        share = len(masked[m.end() :].strip(" .,;:")) / max(1, len(masked.strip()))
+        return _Cue(subject, kind, _head(subject), start, share >= 0.4, spreads=False)
+    return None
 
 
 # "..., according to the state gaming board." / "..., according to Kantar Media's ad tracker, ...":
