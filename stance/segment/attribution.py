@@ -1029,7 +1029,12 @@ def attribute_news(text: str, statements: Sequence[Any], *, parse: bool = True, 
     resolver = _Resolver(text)
     run_of = {id(s): r for r, run in enumerate(runs) for s in run}
     position = {id(s): k for k, s in enumerate(news)}
-    run_cue = [_run_cue(run, news, position, cues, framed) for run in runs]
+    run_cue: list[tuple[Any, Any]] = []
+    for r, run in enumerate(runs):
+        found = _run_cue(run, news, position, cues, framed)
+        if r and _continues(runs[r - 1], run, news, position) and run_cue[-1][0] is not None and not _own_cue(run, cues, framed):
+            found = run_cue[-1]  # a quotation paragraph right after another, with no cue of its own: the same speaker
+        run_cue.append(found)
     changed = 0
     previous = None
     for s in news:
@@ -1112,6 +1117,16 @@ def _own_subject(sentence: Any, cue: _Cue, resolver: _Resolver) -> str | None:
 
 def _names_one_person(cue: _Cue) -> bool:
     return cue.kind in ("name", "pronoun") or (cue.kind == "description" and cue.head_lemma in _PERSON_NOUNS)
+
+
+def _own_cue(run: list[Any], cues: dict[int, _Cue], framed: dict[int, _Cue]) -> bool:
+    return any(id(s) in cues or id(s) in framed for s in run)
+
+
+def _continues(previous: list[Any], run: list[Any], news: Sequence[Any], position: dict[int, int]) -> bool:
+    """Whether quotation ``run`` opens the paragraph right after the one where quotation ``previous``
+    ended, with nothing between them (the newsroom way of quoting one speaker at length)."""
+    return position[id(run[0])] == position[id(previous[-1])] + 1 and run[0].paragraph == previous[-1].paragraph + 1
 
 
 def _run_cue(
