@@ -666,6 +666,10 @@ _NOT_IN_SUBJECT = frozenset(
 )
 # Cues read after a loose subject: speech verbs that are rarely nouns or verbs of other meanings.
 _LOOSE_LEMMAS = frozenset(_PARSE_LEMMAS) - {"add", "decline", "ask"}
+_SHARE = re.compile(
+    r"^(?:(?:About|Nearly|Almost|Roughly|Just|Only|Over|Some|More than|Fewer than|Less than|Half|A third|Two-thirds)\s+)?"
+    r"(?:of\s+)?(?:\d[\d.,]*|[A-Za-z]+(?:-[a-z]+)?)\s*(?:percent|%|in\s+(?:\d+|ten|five|three|four))\b"
+)
 _IRREGULAR_PLURALS = frozenset({"women", "men", "people", "children", "police", "staff", "clergy", "public"})
 _HEAD_CUT = frozenset(
     """of with for from in at on by about over under familiar close briefed involved knowledgeable who near
@@ -711,6 +715,8 @@ def _loose_subject(masked: str, m: re.Match[str]) -> tuple[str, int, str] | None
     if any(w.islower() and w.endswith("ed") for w in head_words):
         return None  # "Clinton garnered most ...": a verb, not a noun phrase
     phrase = " ".join(head_words)
+    if _SHARE.match(prefix):
+        return prefix, start, "group"  # "Sixty-six percent said", "About 4 in 10 say": a poll's respondents
     kind = _rule_kind(phrase)
     if kind is None:
         head = head_words[-1]
@@ -728,12 +734,12 @@ def _loose_subject(masked: str, m: re.Match[str]) -> tuple[str, int, str] | None
 _DOCUMENT_NOUNS = (
     r"polls?|surveys?|stud(?:y|ies)|reports?|analys[ie]s|data|polling|research|projections|audits?|reviews?|book|memos?|"
     r"e-?mails?|letters?|lawsuits?|complaints?|filings?|indictment|documents?|records|census|tally|estimates|forecasts?|"
-    r"findings|results|article|editorial|op-ed"
+    r"findings|results|article|editorial|op-ed|inquiry"
 )
 _DOCUMENT_CUE = re.compile(
     rf"^\s*(?:(?:But|And|Yet|So|Still|Now|Meanwhile|Also|Indeed|However,)\s+)?(?:[^,“\"«_]{{0,60}},\s+)?"
     rf"(?P<subj>(?:[\w'’.&-]+\s+){{0,6}}?(?i:{_DOCUMENT_NOUNS}))"
-    rf"(?:\s+(?:released|published|conducted|taken|issued|obtained|filed|out)\b[^,;:“\"«_]{{0,50}}?)?"
+    rf"(?:\s+(?:released|published|conducted|taken|issued|obtained|filed|out|by|of|from|for|in|on|last|this)\b[^,;:“\"«_]{{0,80}}?)?"
     rf"\s+{_AUX_WORDS}(?:[a-z]+ly\s+)?"
     rf"(?P<cue>show(?:s|ed)?|finds?|found|suggest(?:s|ed)?|indicat(?:es|ed)|reveal(?:s|ed)?|say|says|said|not(?:es|ed)|"
     rf"claim(?:s|ed)?|accus(?:es|ed)|alleg(?:es|ed)|contend(?:s|ed)?|argu(?:es|ed)|conclud(?:es|ed)|predict(?:s|ed)?)\b"
