@@ -560,8 +560,10 @@ def _verb_cue(masked: str, *, headline: bool = False) -> _Cue | None:
     for m in _LOWER_WORD.finditer(masked):
         word = m.group(0)
         weak_cue = word in _WEAK_FORMS and (
-            _WEAK_FOLLOW.match(masked, m.end()) or (word == "pointed" and masked.startswith(" to ", m.end()))
-        )  # "she pointed to the attacks" too
+            _WEAK_FOLLOW.match(masked, m.end())
+            or (word == "pointed" and masked.startswith(" to ", m.end()))
+            or (word.startswith(("call", "describ")) and _NAMING.match(masked, m.end()))
+        )  # "she pointed to the attacks", "Harlan called the plan “a disaster”", "described it as" too
         if word not in _FORM_LEMMA and not weak_cue:
             continue
         if _NOT_SPEECH.match(masked, m.end()) and word.startswith(("add", "claim")):
@@ -822,6 +824,7 @@ def _as_cue(masked: str) -> _Cue | None:
 
 # Weak cues ("think", "continue", "call") read only before a clause, a quotation or "for"/"on".
 _WEAK_FORMS = frozenset(f for lemma in _WEAK for f in _forms(lemma))
+_NAMING = re.compile(r"\s+(?:[\w'’-]+\s+){0,5}?(?:[“\"«]|as\s)")
 _WEAK_FOLLOW = re.compile(r"\s*(?:,\s*|:\s*)?[“\"«_]|\s+out\b|\s+that\b|\s+(?:for|on)\s+(?!the\s+(?:phone|stage|floor))")
 _APPOSITION = re.compile(
     rf"^\s*(?:[^,“\"«_]{{0,60}},\s+|[“\"«]?_+[”\"»]?,?\s*)?(?:(?:[A-Z][\w'’.-]*\s+)?[a-z][\w-]*\s+)?"
