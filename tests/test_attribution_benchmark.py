@@ -20,10 +20,11 @@ BENCHMARKS = Path(os.environ.get("STANCE_BENCHMARKS", REPO.parent / "shared" / "
 POLNEAR = BENCHMARKS / "polnear-attribution"
 DEBATES = BENCHMARKS / "elecdeb-debates"
 
-# Measured on the dev split in rules mode after the third pass (docs/notes/attrib.md, "third
-# pass": 63.9, 65.3, 48.2, 90.5 %; right person without first/second-person sources and indefinite
-# descriptions, which the benchmark counts only "to a person"), minus about two points.
-FLOORS = {"named": 0.62, "descriptive_person": 0.63, "descriptive_right": 0.46, "narrative": 0.88}
+# Measured on the dev split in rules mode after the fourth pass (docs/notes/attrib.md, "fourth
+# pass": 67.2, 67.6, 49.4, 89.5 %; right person without first/second-person sources and indefinite
+# descriptions, which the benchmark counts only "to a person"), minus about two points; narrative
+# fell by 1.0 in that pass, so its floor stays at the third pass's.
+FLOORS = {"named": 0.65, "descriptive_person": 0.65, "descriptive_right": 0.47, "narrative": 0.88}
 
 
 def _benchmark():  # type: ignore[no-untyped-def]

