@@ -659,7 +659,7 @@ _LEFT_MODIFIERS = re.compile(r"(?:^|(?<=[\s(]))(?P<mods>(?:[A-Z][\w.'’&/-]*\s+
 
 def _group_modifiers(masked: str, subject: str, start: int) -> tuple[str, int]:
     """A group with the capitalised words before it ("White House officials", "Senate Republican
-    leaders"; the rules read only "officials"), or a coordination with the name before it ("Mr. Rubio
+    leaders"; the rules read only "officials"), or a coordination with the name before it ("Ms. Varga
     and his advisers")."""
     m = _LEFT_MODIFIERS.search(masked[:start])
     if m is None:
@@ -725,7 +725,7 @@ def _loose_subject(masked: str, m: re.Match[str]) -> tuple[str, int, str] | None
     if words[0].endswith("ing") and len(words) > 1 and words[1].lower() in _HEAD_CUT | _DETS:
         return None  # "Repeating from his speech": a participle, not a noun phrase
     if any(w.islower() and w not in _HEAD_CUT and nxt[0].isupper() and _head(w) not in _PERSON_NOUNS for w, nxt in zip(words[1:], words[2:])):
-        return None  # "Clinton leads Sanders by 271": a verb and its object, not a subject
+        return None  # "Moreau leads Harlan by 271": a verb and its object, not a subject
     core = _QUANTIFIER_OF.sub("", prefix.strip())
     head_words = []
     for w in core.split():
@@ -733,7 +733,7 @@ def _loose_subject(masked: str, m: re.Match[str]) -> tuple[str, int, str] | None
             break
         head_words.append(w)
     if any(w.islower() and w.endswith("ed") for w in head_words):
-        return None  # "Clinton garnered most ...": a verb, not a noun phrase
+        return None  # "Moreau garnered most ...": a verb, not a noun phrase
     phrase = " ".join(head_words)
     if _SHARE.match(prefix):
         return prefix, start, "group"  # "Sixty-six percent said", "About 4 in 10 say": a poll's respondents
