@@ -18,6 +18,10 @@ ELMWOOD — The library board voted on Monday to keep the main branch open until
 
 Some staff were wary of the change. "We need two more people to cover those shifts," said Devon Price.
 
+"We were not consulted," said a spokesman for the Elmwood Library Union.
+
+"The budget covers it," said the director of the Elmwood Finance Office.
+
 The new hours start next month.
 """
 
@@ -51,3 +55,14 @@ def test_a_byline_names_the_author_and_is_no_statement() -> None:
     assert narrative and {s.holder for s in narrative} == {"Jonah Castell"}
     given = Document(doc_id="library", text=REPORT, source_path="library.txt", meta={"author": "Elmwood Gazette"})
     assert {s.holder for s in segment_document(given).statements if s.holder_type == "author"} == {"Elmwood Gazette"}
+
+
+def test_a_description_with_its_organisation_is_its_own_holder() -> None:
+    # A short quotation leaves most of the sentence to the attribution; the source is still the
+    # description, which names its organisation, and not the person quoted before.
+    holders = {s.text: s.holder for s in segment_document(Document(doc_id="library", text=REPORT,
+                                                                   source_path="library.txt")).statements}
+    assert holders['"We were not consulted," said a spokesman for the Elmwood Library Union.'] == \
+        "spokesman for the Elmwood Library Union"
+    assert holders['"The budget covers it," said the director of the Elmwood Finance Office.'] == \
+        "director of the Elmwood Finance Office"

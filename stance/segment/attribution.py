@@ -392,7 +392,12 @@ _NOUNISH_FORMS = frozenset(
 )
 _AUX_WORDS = r"(?:(?:himself|herself|themselves|itself|since|long|still|already|has|have|had|also|later|then|further|again|repeatedly|previously|recently|once|would|will|is|was|has been|had been|publicly|flatly|quickly|simply|just|often)\s+)*"
 _NAME_WORDS = r"[A-Z][\w'’.-]*(?:\s+(?:(?:of|de|van|von|al|bin)\s+)?[A-Z][\w'’.-]*){0,5}"
-_DESCRIPTION = r"(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir|[Ii]ts)\s+(?:[\w'’-]+\s+){0,4}?[a-z][\w-]*"
+# "a spokesman", "the parks director"; also with the organisation it speaks for ("a spokesman for Acme Inc.",
+# "the director of the Harbor Authority"), which is part of who the source is.
+_DESCRIPTION = (
+    r"(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir|[Ii]ts)\s+(?:[\w'’-]+\s+){0,4}?[a-z][\w-]*"
+    r"(?:\s+(?:for|of|at)\s+(?:the\s+)?[A-Z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*){0,4}(?<!\.))?"
+)
 _SUBJECT = rf"(?P<subj>[Hh]e|[Ss]he|[Tt]hey|[Ii]t|{_DESCRIPTION}|{_NAME_WORDS})"
 _CUE_WORD = r"(?P<cue>[a-z]+)"  # checked against the cue forms after the match
 _LOWER_WORD = re.compile(r"\b[a-z]+\b")
@@ -890,7 +895,14 @@ def _subject_before(prefix: str) -> tuple[str, int] | None:
     return m.group("subj"), m.start("subj")
 
 
+# A description with the organisation it belongs to: "a spokesman for Acme", "the director of the Harbor Authority".
+_ORG_TAIL = re.compile(r"^(?P<head>(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir|[Ii]ts)\s+.+?)\s+(?:for|of|at)\s+(?:the\s+)?[A-Z]")
+
+
 def _head(subject: str) -> str:
+    tail = _ORG_TAIL.match(subject)
+    if tail:  # "a spokesman for Acme Inc.": "spokesman"
+        subject = tail.group("head")
     word = subject.split()[-1].lower()
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"  # "authorities", "parties"
@@ -904,6 +916,9 @@ _CONNECTORS = {"of", "de", "van", "von", "al", "bin", "la", "le", "da", "du", "d
 
 def _rule_kind(subject: str) -> str | None:
     """The kind of a subject the rules are sure of, else ``None`` (the parser decides)."""
+    tail = _ORG_TAIL.match(subject)
+    if tail:  # "a spokesman for Acme Inc.": the kind of "a spokesman"
+        return _rule_kind(tail.group("head"))
     words = subject.split()
     if len(words) == 1 and words[0].lower() in ("he", "she", "they", "it"):
         return "pronoun"
@@ -1021,6 +1036,8 @@ class _Resolver:
             return None
         if _INDEFINITE.match(cue.source) and cue.head_lemma in _PERSON_NOUNS | _GROUP_NOUNS:
             return bare  # "a spokesman", "another New Hampshire Democrat": someone not named before
+        if _ORG_TAIL.match(cue.source) and cue.head_lemma in _PERSON_NOUNS:
+            return bare  # "the director of the Harbor Authority" says who it is; a role alone might be another's
         if cue.kind == "description" and cue.head_lemma in _ORG_NOUNS:
             if re.search(r"[A-Z][\w.]*['’]s\s", cue.source):
                 return bare  # "Mr. Pemberton's union" names its organisation itself
@@ -1103,7 +1120,9 @@ def _sentence_cues(news: Sequence[Any], runs: list[list[Any]], nlp: Any) -> tupl
 def _assign(s: Any, resolver: _Resolver, cue: _Cue | None, framed: _Cue | None, run: tuple[Any, Any] | None) -> int:
     """Give statement ``s`` the source of its own cue, else of its quotation's (``run``); 1 if it changed."""
     if framed is not None:  # mostly narrative: the outlet's, but it names someone
-        if s.holder_type == "quoted" and _names_one_person(framed):
+        if s.holder_type == "quoted" and framed.kind == "description" and _self_identifying(framed):
+            s.holder = resolver.resolve(framed, s.start) or s.holder  # '"...," said a spokesman for Acme.'
+        elif s.holder_type == "quoted" and _names_one_person(framed):
             holder = resolver.resolve(framed, s.start)  # the rule pass's holder, by this cue's subject
             if holder and person_tokens(holder) and holder.split()[-1] != s.holder.split()[-1]:
                 s.holder = holder  # another person: the same one keeps the form the rule pass chose
@@ -1125,6 +1144,12 @@ def _assign(s: Any, resolver: _Resolver, cue: _Cue | None, framed: _Cue | None, 
         s.holder, s.holder_type = holder, "quoted"
         return 1
     return 0
+
+
+def _self_identifying(cue: _Cue) -> bool:
+    """A description that says who it is without the document's help ("a spokesman for Acme",
+    "the director of the Harbor Authority"): the resolver keeps it as written."""
+    return cue.head_lemma in _PERSON_NOUNS and bool(_INDEFINITE.match(cue.source) or _ORG_TAIL.match(cue.source))
 
 
 def _own_subject(sentence: Any, cue: _Cue, resolver: _Resolver) -> str | None:
